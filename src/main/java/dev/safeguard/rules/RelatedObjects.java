@@ -1,0 +1,37 @@
+package dev.safeguard.rules;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where context rules find other objects: the PodDisruptionBudgets beside a Deployment, the Services
+ * sharing a namespace. In the cluster an informer cache answers, in CI the other manifests of the bundle;
+ * never a live API call per request.
+ */
+public interface RelatedObjects {
+
+    /**
+     * Objects of {@code kind} in {@code namespace} as plain maps (the engine normalises them).
+     *
+     * @param namespace the namespace, or null when the subject's namespace is unknown
+     */
+    List<Map<String, Object>> list(String kind, String namespace);
+
+    /** False when there is no context at all: context rules then see no {@code related} entries and stay quiet. */
+    default boolean available() {
+        return true;
+    }
+
+    /** No context source: evaluation of a lone object. */
+    RelatedObjects NONE = new RelatedObjects() {
+        @Override
+        public List<Map<String, Object>> list(String kind, String namespace) {
+            return List.of();
+        }
+
+        @Override
+        public boolean available() {
+            return false;
+        }
+    };
+}

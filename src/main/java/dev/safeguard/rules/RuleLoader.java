@@ -1,0 +1,150 @@
+package dev.safeguard.rules;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads rule files (YAML, one rule per file) and compiles them. The built-in pack is read from the
+ * classpath, listed by {@code safeguards/index.txt} because a classpath directory cannot be listed
+ * portably inside a packaged jar.
+ */
+public final class RuleLoader {
+
+    public static final String PACK_DIRECTORY = "safeguards/";
+    public static final String PACK_INDEX = PACK_DIRECTORY + "index.txt";
+
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private final RuleCompiler compiler;
+
+    public RuleLoader(RuleCompiler compiler) {
+        this.compiler = compiler;
+    }
+
+    /** Parses and compiles one rule file's text. */
+    public CompiledRule load(String source, String yaml) throws RuleLoadException {
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new RuleLoadException(source, null, "not valid YAML" + at(e.getLocation()) + ": "
+                    + e.getOriginalMessage(), e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new RuleLoadException(source, null, "a rule file must hold one YAML mapping with id, title, "
+                    + "category, action, match, validation and message");
+        }
+        // Read from the text, not the tree, so that mistakes carry their line and column.
+        return compiler.compile(definition(source, tree, () -> YAML.readValue(yaml, RuleDefinition.class)), source);
+    }
+
+    /** Parses and compiles a rule already read as a tree (e.g. a custom rule inside a policy file). */
+    public CompiledRule load(String source, JsonNode tree) throws RuleLoadException {
+        return compiler.compile(definition(source, tree, () -> YAML.treeToValue(tree, RuleDefinition.class)), source);
+    }
+
+    private interface DefinitionReader {
+        RuleDefinition read() throws JsonProcessingException;
+    }
+
+    /** Maps a rule onto a {@link RuleDefinition}, naming the field and position of any mistake. */
+    private static RuleDefinition definition(String source, JsonNode tree, DefinitionReader reader)
+            throws RuleLoadException {
+        String id = tree.path("id").isTextual() ? tree.path("id").asText() : null;
+        try {
+            return reader.read();
+        } catch (UnrecognizedPropertyException e) {
+            String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+                    .map(String::valueOf).sorted().collect(Collectors.joining(", "));
+            throw new RuleLoadException(source, id, "unknown field '" + path(e) + "'" + at(e.getLocation())
+                    + " (known fields: " + known + ")", e);
+        } catch (JsonMappingException e) {
+            throw new RuleLoadException(source, id, "field '" + path(e) + "'" + at(e.getLocation()) + ": "
+                    + rootMessage(e), e);
+        } catch (JsonProcessingException e) {
+            throw new RuleLoadException(source, id, e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Loads and compiles every rule of the built-in pack, in index order. */
+    public List<CompiledRule> loadBuiltInPack() throws RuleLoadException {
+        List<CompiledRule> rules = new ArrayList<>();
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (String file : builtInFiles()) {
+            String resource = PACK_DIRECTORY + file;
+            CompiledRule rule = load(resource, readResource(resource));
+            String expectedFile = rule.id() + ".yaml";
+            if (!expectedFile.equals(file)) {
+                throw new RuleLoadException(resource, rule.id(), "a built-in rule lives in a file named after "
+                        + "its id: expected " + expectedFile);
+            }
+            if (seen.put(rule.id(), resource) != null) {
+                throw new RuleLoadException(resource, rule.id(), "duplicate rule id");
+            }
+            rules.add(rule);
+        }
+        return List.copyOf(rules);
+    }
+
+    /** The file names listed in the pack index. */
+    public static List<String> builtInFiles() throws RuleLoadException {
+        return readResource(PACK_INDEX).lines()
+                .map(String::strip)
+                .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                .toList();
+    }
+
+    private static String readResource(String resource) throws RuleLoadException {
+        ClassLoader loader = RuleLoader.class.getClassLoader();
+        try (InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new RuleLoadException(resource, null, "missing from the classpath");
+            }
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                return reader.lines().collect(Collectors.joining("\n", "", "\n"));
+            }
+        } catch (IOException e) {
+            throw new RuleLoadException(resource, null, "cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(reference -> reference.getFieldName() != null ? reference.getFieldName()
+                        : "[" + reference.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root instanceof JsonProcessingException json ? json.getOriginalMessage() : root.getMessage();
+    }
+
+    private static String at(JsonLocation location) {
+        if (location == null || location.getLineNr() < 1) {
+            return "";
+        }
+        return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+}

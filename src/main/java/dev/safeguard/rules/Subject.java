@@ -1,0 +1,42 @@
+package dev.safeguard.rules;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the engine judges: the object (normalised, see {@link ObjectTree}), its previous version on UPDATE,
+ * and the request around it. The same shape whether it came from an AdmissionReview or a manifest file.
+ *
+ * @param oldObject the previous version on UPDATE, else null
+ * @param operation CREATE, UPDATE, ... (CLI: CREATE)
+ * @param namespace the namespace the object is admitted to; null when unknown (a manifest without one)
+ * @param userInfo  who asks (username, groups, ...); empty when not known
+ */
+public record Subject(Map<String, Object> object, Map<String, Object> oldObject, String operation,
+        String namespace, Map<String, Object> userInfo, boolean dryRun) {
+
+    public Subject {
+        object = object == null ? Map.of() : object;
+        userInfo = userInfo == null ? Map.of() : userInfo;
+        if (namespace == null || namespace.isEmpty()) {
+            namespace = ObjectTree.string(object, "metadata", "namespace");
+        }
+    }
+
+    /** A manifest judged on its own, as a CREATE. */
+    public static Subject ofObject(Map<String, Object> object) {
+        return new Subject(object, null, "CREATE", null, Map.of(), false);
+    }
+
+    /** The {@code request} variable rules see. Keys without a value are left out, so has() tells. */
+    Map<String, Object> requestVariable() {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("operation", operation);
+        if (namespace != null) {
+            request.put("namespace", namespace);
+        }
+        request.put("userInfo", userInfo);
+        request.put("dryRun", dryRun);
+        return request;
+    }
+}

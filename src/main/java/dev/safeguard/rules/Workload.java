@@ -1,0 +1,173 @@
+package dev.safeguard.rules;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the engine derives once per object so that rules need not know where each kind keeps its pod
+ * template: {@code podSpec}, {@code podLabels}, {@code containers} (each marked with its {@code type}) and
+ * {@code replicas}.
+ */
+public final class Workload {
+
+    /** Kinds whose pod template lives at spec.template. */
+    private static final Set<String> TEMPLATE_KINDS =
+            Set.of("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController");
+    /** Kinds whose replica count the API server defaults to 1 when absent. */
+    private static final Set<String> REPLICATED_KINDS =
+            Set.of("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController");
+    /** Owners that had their pod template checked when they were admitted. */
+    private static final Set<String> CHECKED_OWNER_KINDS = Set.of("ReplicaSet", "StatefulSet", "DaemonSet", "Job");
+
+    private final String kind;
+    private final String namespace;
+    private final String name;
+    private final Map<String, Object> podSpec;
+    private final String podSpecPath;
+    private final Map<String, Object> podLabels;
+    private final List<Object> containers;
+    private final long replicas;
+    private final Map<String, Object> controllerOwner;
+
+    private Workload(Map<String, Object> object) {
+        this.kind = ObjectTree.string(object, "kind");
+        this.namespace = ObjectTree.string(object, "metadata", "namespace");
+        this.name = displayName(object);
+        Map<String, Object> podMetadata;
+        if ("Pod".equals(kind)) {
+            podSpecPath = "spec";
+            podSpec = ObjectTree.map(object, "spec");
+            podMetadata = ObjectTree.map(object, "metadata");
+        } else if ("CronJob".equals(kind)) {
+            podSpecPath = "spec.jobTemplate.spec.template.spec";
+            podSpec = ObjectTree.map(object, "spec", "jobTemplate", "spec", "template", "spec");
+            podMetadata = ObjectTree.map(object, "spec", "jobTemplate", "spec", "template", "metadata");
+        } else if (kind != null && TEMPLATE_KINDS.contains(kind)) {
+            podSpecPath = "spec.template.spec";
+            podSpec = ObjectTree.map(object, "spec", "template", "spec");
+            podMetadata = ObjectTree.map(object, "spec", "template", "metadata");
+        } else {
+            podSpecPath = "";
+            podSpec = Map.of();
+            podMetadata = Map.of();
+        }
+        this.podLabels = ObjectTree.map(podMetadata, "labels");
+        this.containers = containers(podSpec);
+        this.replicas = replicas(kind, object);
+        this.controllerOwner = controllerOwner(object);
+    }
+
+    public static Workload of(Map<String, Object> object) {
+        return new Workload(object);
+    }
+
+    private static String displayName(Map<String, Object> object) {
+        String name = ObjectTree.string(object, "metadata", "name");
+        if (name != null && !name.isEmpty()) {
+            return name;
+        }
+        String generateName = ObjectTree.string(object, "metadata", "generateName");
+        return generateName != null ? generateName + "<generated>" : "<unnamed>";
+    }
+
+    private static List<Object> containers(Map<String, Object> podSpec) {
+        List<Object> all = new ArrayList<>();
+        addContainers(all, ObjectTree.list(podSpec, "initContainers"), "init");
+        addContainers(all, ObjectTree.list(podSpec, "containers"), "app");
+        addContainers(all, ObjectTree.list(podSpec, "ephemeralContainers"), "ephemeral");
+        return Collections.unmodifiableList(all);
+    }
+
+    private static void addContainers(List<Object> all, List<Object> declared, String type) {
+        int index = 0;
+        for (Object element : declared) {
+            index++;
+            if (!(element instanceof Map<?, ?> container)) {
+                continue;
+            }
+            Map<String, Object> marked = new LinkedHashMap<>();
+            container.forEach((key, value) -> marked.put((String) key, value));
+            marked.put("type", type);
+            // Messages name containers; a manifest without a name still gets a stable, findable label.
+            if (!(marked.get("name") instanceof String containerName) || containerName.isEmpty()) {
+                marked.put("name", "<" + type + " container #" + index + ">");
+            }
+            all.add(Collections.unmodifiableMap(marked));
+        }
+    }
+
+    private static long replicas(String kind, Map<String, Object> object) {
+        if ("Pod".equals(kind)) {
+            return 1;
+        }
+        if (kind != null && REPLICATED_KINDS.contains(kind)) {
+            return ObjectTree.get(object, "spec", "replicas") instanceof Number count ? count.longValue() : 1;
+        }
+        return 0;
+    }
+
+    private static Map<String, Object> controllerOwner(Map<String, Object> object) {
+        for (Object reference : ObjectTree.list(object, "metadata", "ownerReferences")) {
+            if (reference instanceof Map<?, ?> owner && Boolean.TRUE.equals(owner.get("controller"))) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> typed = (Map<String, Object>) owner;
+                return typed;
+            }
+        }
+        return null;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    /** The object's namespace, or null when the manifest names none. */
+    public String namespace() {
+        return namespace;
+    }
+
+    /** The name, or {@code generateName<generated>} for objects the API server will name. */
+    public String name() {
+        return name;
+    }
+
+    public Map<String, Object> podSpec() {
+        return podSpec;
+    }
+
+    /** Where the pod spec sits in this kind ("spec.template.spec"), so messages can say where to fix. */
+    public String podSpecPath() {
+        return podSpecPath;
+    }
+
+    public Map<String, Object> podLabels() {
+        return podLabels;
+    }
+
+    public List<Object> containers() {
+        return containers;
+    }
+
+    /** Pods the object asks for: spec.replicas (default 1) for replicated kinds, 1 for a Pod, else 0. */
+    public long replicas() {
+        return replicas;
+    }
+
+    /**
+     * True for a Pod controlled by a ReplicaSet, StatefulSet, DaemonSet or Job: its template was judged when
+     * the owner was admitted, so reliability and hygiene rules need not judge it again.
+     */
+    public boolean isPodCheckedThroughOwner() {
+        return "Pod".equals(kind) && controllerOwner != null
+                && CHECKED_OWNER_KINDS.contains(String.valueOf(controllerOwner.get("kind")));
+    }
+
+    /** "Deployment shop/web", or "Deployment web" when the namespace is unknown. */
+    public String reference() {
+        return kind + " " + (namespace == null ? "" : namespace + "/") + name;
+    }
+}
