@@ -99,6 +99,8 @@ status() {
       log "ok: $DEST/$name"
     else
       MISSING+=("$name")
+      if [[ $FORCE == 1 ]]; then log "rebuild requested: $DEST/$name"
+      else log "missing or not runnable: $DEST/$name"; fi
     fi
   done
 }
@@ -106,7 +108,7 @@ status() {
 log "k8s.io/kubernetes $K8S_VERSION (staging modules $STAGING_VERSION), etcd $ETCD_VERSION, install dir $DEST"
 status
 if [[ $CHECK_ONLY == 1 ]]; then
-  if ((${#MISSING[@]})); then log "missing or not runnable: ${MISSING[*]}"; exit 1; fi
+  ((${#MISSING[@]} == 0)) || exit 1
   exit 0
 fi
 if ((${#MISSING[@]} == 0)) && [[ $TIDY == 0 ]]; then
@@ -142,7 +144,7 @@ mkdir -p "$CACHE"
 # One build at a time per cache (parallel CI jobs, or a second terminal).
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$CACHE/.lock"
-  log "waiting for lock $CACHE/.lock"
+  log "taking lock $CACHE/.lock (one build at a time)"
   flock 9
   status # another run may have finished the job meanwhile
   if ((${#MISSING[@]} == 0)) && [[ $TIDY == 0 ]]; then log "all binaries present and runnable; nothing to do"; exit 0; fi
@@ -216,7 +218,8 @@ if need etcd; then build_timed "etcd $ETCD_VERSION" build_etcd; fi
 mkdir -p "$DEST"
 for name in "${MISSING[@]}"; do
   [[ -x "$BUILD_DIR/$name" ]] || die "build produced no $BUILD_DIR/$name"
-  install -m 0755 "$BUILD_DIR/$name" "$DEST/.$name.tmp.$$"
+  mv -f "$BUILD_DIR/$name" "$DEST/.$name.tmp.$$" # move, not copy: no second 180 MB copy in the cache
+  chmod 0755 "$DEST/.$name.tmp.$$"
   mv -f "$DEST/.$name.tmp.$$" "$DEST/$name"
   log "installed $DEST/$name ($(du -h "$DEST/$name" | cut -f1))"
 done
@@ -226,6 +229,11 @@ FORCE=0 status
 log "$("$DEST/kube-apiserver" --version); $("$DEST/kubectl" version --client | head -1); $("$DEST/etcd" --version | head -1)"
 
 # kube-api-test without an explicit version picks the highest version directory.
-others="$(ls -1 "$KUBE_API_TEST_DIR/k8s" 2>/dev/null | grep -E -- "-$OS-$ARCH\$" | grep -vx -- "${K8S_VERSION#v}-$OS-$ARCH" || true)"
-[[ -z "$others" ]] || log "note: other versions in $KUBE_API_TEST_DIR/k8s: $(tr '\n' ' ' <<<"$others"); tests should pin ${K8S_VERSION#v} with withApiServerVersion(...)"
+others=()
+for dir in "$KUBE_API_TEST_DIR/k8s/"*"-$OS-$ARCH"; do
+  [[ -d "$dir" && "$dir" != "$DEST" ]] && others+=("${dir##*/}")
+done
+if ((${#others[@]})); then
+  log "note: other versions in $KUBE_API_TEST_DIR/k8s: ${others[*]}; tests should pin ${K8S_VERSION#v} with withApiServerVersion(...)"
+fi
 log "done: kube-api-test version \"${K8S_VERSION#v}\" in $DEST"

@@ -53,12 +53,12 @@ public final class RuleLoader {
                     + "category, action, match, validation and message");
         }
         // Read from the text, not the tree, so that mistakes carry their line and column.
-        return compiler.compile(definition(source, tree, () -> YAML.readValue(yaml, RuleDefinition.class)), source);
+        return compiler.compile(definition(source, yaml, tree, () -> YAML.readValue(yaml, RuleDefinition.class)), source);
     }
 
     /** Parses and compiles a rule already read as a tree (e.g. a custom rule inside a policy file). */
     public CompiledRule load(String source, JsonNode tree) throws RuleLoadException {
-        return compiler.compile(definition(source, tree, () -> YAML.treeToValue(tree, RuleDefinition.class)), source);
+        return compiler.compile(definition(source, null, tree, () -> YAML.treeToValue(tree, RuleDefinition.class)), source);
     }
 
     private interface DefinitionReader {
@@ -66,7 +66,7 @@ public final class RuleLoader {
     }
 
     /** Maps a rule onto a {@link RuleDefinition}, naming the field and position of any mistake. */
-    private static RuleDefinition definition(String source, JsonNode tree, DefinitionReader reader)
+    private static RuleDefinition definition(String source, String text, JsonNode tree, DefinitionReader reader)
             throws RuleLoadException {
         String id = tree.path("id").isTextual() ? tree.path("id").asText() : null;
         try {
@@ -74,7 +74,7 @@ public final class RuleLoader {
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
                     .map(String::valueOf).sorted().collect(Collectors.joining(", "));
-            throw new RuleLoadException(source, id, "unknown field '" + path(e) + "'" + at(e.getLocation())
+            throw new RuleLoadException(source, id, "unknown field '" + path(e) + "'" + at(fieldLine(text, e))
                     + " (known fields: " + known + ")", e);
         } catch (JsonMappingException e) {
             throw new RuleLoadException(source, id, "field '" + path(e) + "'" + at(e.getLocation()) + ": "
@@ -139,6 +139,22 @@ public final class RuleLoader {
             root = root.getCause();
         }
         return root instanceof JsonProcessingException json ? json.getOriginalMessage() : root.getMessage();
+    }
+
+    /**
+     * The line of an unknown top-level field. Rules deserialise through a record creator, which buffers
+     * the document, so Jackson reports where buffering stopped (usually the next line), not the field.
+     */
+    private static JsonLocation fieldLine(String text, UnrecognizedPropertyException e) {
+        if (text != null && e.getPath().size() == 1) {
+            List<String> lines = text.lines().toList();
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).startsWith(e.getPropertyName() + ":")) {
+                    return new JsonLocation(null, -1, i + 1, 1);
+                }
+            }
+        }
+        return e.getLocation();
     }
 
     private static String at(JsonLocation location) {

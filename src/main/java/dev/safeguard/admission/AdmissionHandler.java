@@ -1,0 +1,102 @@
+package dev.safeguard.admission;
+
+import dev.safeguard.metrics.SafeguardMetrics;
+import dev.safeguard.rules.Decision;
+import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyEngine;
+import dev.safeguard.rules.RelatedObjects;
+import dev.safeguard.rules.Subject;
+import dev.safeguard.rules.Violation;
+import dev.safeguard.server.PolicyHolder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/** Decides one admission request with the current policy, logs and counts it, and builds the response. */
+@ApplicationScoped
+public class AdmissionHandler {
+
+    private static final Logger LOG = Logger.getLogger(AdmissionHandler.class);
+    private static final Set<String> EVALUATED_OPERATIONS = Set.of("CREATE", "UPDATE");
+
+    private final PolicyHolder policies;
+    private final SafeguardMetrics metrics;
+    private final PolicyEngine engine = new PolicyEngine();
+    private final boolean allowOnInternalError;
+
+    public AdmissionHandler(PolicyHolder policies, SafeguardMetrics metrics,
+            @ConfigProperty(name = "safeguard.admission.on-internal-error", defaultValue = "allow") String onError) {
+        this.policies = policies;
+        this.metrics = metrics;
+        this.allowOnInternalError = !"deny".equalsIgnoreCase(onError);
+    }
+
+    public AdmissionReview handle(AdmissionRequest request) {
+        long started = System.nanoTime();
+        String kind = request.objectKind();
+        String operation = request.operation();
+        if (!EVALUATED_OPERATIONS.contains(operation)) {
+            metrics.recordRequest(kind, operation, "allow", request.dryRun(), since(started));
+            return AdmissionResponses.allow(request.uid(), List.of());
+        }
+        try {
+            Policy policy = policies.current();
+            Subject subject = new Subject(request.object(), request.oldObject(), operation, request.namespace(),
+                    request.userInfo(), request.dryRun());
+            Decision decision = engine.decide(policy, subject, RelatedObjects.NONE);
+            log(request, decision);
+            metrics.recordDecision(decision, kind, request.namespace());
+            metrics.recordRequest(kind, operation, SafeguardMetrics.decisionLabel(decision), request.dryRun(),
+                    since(started));
+            return AdmissionResponses.of(request.uid(), decision);
+        } catch (RuntimeException e) {
+            // Never leave the API server without an answer: a bug here must not turn into a 500 whose
+            // meaning depends on failurePolicy. The configured choice is made explicit and visible.
+            LOG.errorf(e, "internal error deciding %s %s/%s (uid %s); %s", kind, request.namespace(), request.name(),
+                    request.uid(), allowOnInternalError ? "allowed" : "denied");
+            metrics.recordRuleError("internal");
+            metrics.recordRequest(kind, operation, allowOnInternalError ? "allow" : "deny", request.dryRun(),
+                    since(started));
+            return allowOnInternalError
+                    ? AdmissionResponses.allow(request.uid(), List.of("[kube-safeguard] internal error, request allowed: "
+                            + e.getClass().getSimpleName()))
+                    : AdmissionResponses.internalErrorDenial(request.uid(), e);
+        }
+    }
+
+    private static void log(AdmissionRequest request, Decision decision) {
+        if (decision.excluded()) {
+            LOG.debugf("%s %s: namespace excluded by policy", request.operation(), decision.objectReference());
+            return;
+        }
+        String dryRun = request.dryRun() ? " (dry-run)" : "";
+        if (!decision.denied().isEmpty()) {
+            LOG.infof("DENY %s %s%s: %s", request.operation(), decision.objectReference(), dryRun, ids(decision.denied()));
+        }
+        if (!decision.wouldDeny().isEmpty()) {
+            LOG.infof("WOULD DENY (audit mode) %s %s%s: %s", request.operation(), decision.objectReference(), dryRun,
+                    ids(decision.wouldDeny()));
+        }
+        for (Violation violation : decision.audited()) {
+            LOG.infof("AUDIT %s %s%s: %s", request.operation(), decision.objectReference(), dryRun, violation.describe());
+        }
+        for (Decision.Exemption exemption : decision.exemptions()) {
+            LOG.infof("EXEMPT %s %s from [%s]: %s", request.operation(), decision.objectReference(),
+                    exemption.ruleId(), exemption.reason());
+        }
+        decision.errors().forEach(error -> LOG.warnf("rule %s failed: %s", error.ruleId(), error.message()));
+    }
+
+    private static String ids(List<Violation> violations) {
+        return violations.stream().map(Violation::ruleId).collect(Collectors.joining(", "));
+    }
+
+    private static Duration since(long started) {
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+}

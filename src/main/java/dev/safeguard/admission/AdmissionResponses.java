@@ -1,0 +1,108 @@
+package dev.safeguard.admission;
+
+import dev.safeguard.rules.Decision;
+import dev.safeguard.rules.Violation;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Turns a {@link Decision} into the AdmissionReview response the API server expects. */
+final class AdmissionResponses {
+
+    /**
+     * The API server may truncate a single warning over 256 characters and drops warnings past a total
+     * budget; we shorten ourselves so the rule id and the start of the fix survive.
+     */
+    static final int MAX_WARNING_LENGTH = 256;
+    static final int MAX_WARNINGS = 20;
+    /** Audit annotation values are kept short: the full message is in the webhook's log. */
+    static final int MAX_AUDIT_VALUE_LENGTH = 1024;
+
+    private AdmissionResponses() {
+    }
+
+    static AdmissionReview allow(String uid, List<String> warnings) {
+        return review(new AdmissionResponseBuilder().withUid(uid).withAllowed(true)
+                .withWarnings(warnings.isEmpty() ? null : shorten(warnings)).build());
+    }
+
+    /** Used only when safeguard.admission.on-internal-error=deny and deciding failed. */
+    static AdmissionReview internalErrorDenial(String uid, Exception error) {
+        return review(new AdmissionResponseBuilder().withUid(uid).withAllowed(false)
+                .withStatus(new StatusBuilder().withCode(500).withReason("InternalError")
+                        .withMessage("kube-safeguard could not decide this request (" + error.getClass().getSimpleName()
+                                + "); denied because safeguard.admission.on-internal-error=deny")
+                        .build())
+                .build());
+    }
+
+    static AdmissionReview of(String uid, Decision decision) {
+        AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid).withAllowed(decision.allowed());
+        if (!decision.allowed()) {
+            response.withStatus(new StatusBuilder()
+                    .withCode(403)
+                    .withReason("Forbidden")
+                    .withMessage(denialMessage(decision))
+                    .build());
+        }
+        List<String> warnings = decision.warningLines();
+        if (!warnings.isEmpty()) {
+            response.withWarnings(shorten(warnings));
+        }
+        if (!decision.audited().isEmpty()) {
+            Map<String, String> annotations = new LinkedHashMap<>();
+            for (Violation violation : decision.audited()) {
+                // The API server prefixes keys with the webhook name: validate.safeguard.dev/<rule-id>.
+                annotations.put(violation.ruleId(), truncate(violation.message(), MAX_AUDIT_VALUE_LENGTH));
+            }
+            response.withAuditAnnotations(annotations);
+        }
+        return review(response.build());
+    }
+
+    /**
+     * "Deployment shop/web violates 2 kube-safeguard rules:" followed by one "[rule-id] message" line per
+     * denied rule: kubectl prints this after "admission webhook ... denied the request:".
+     */
+    static String denialMessage(Decision decision) {
+        List<Violation> denied = decision.denied();
+        StringBuilder message = new StringBuilder(decision.objectReference())
+                .append(" violates ").append(denied.size())
+                .append(denied.size() == 1 ? " kube-safeguard rule:" : " kube-safeguard rules:");
+        for (Violation violation : denied) {
+            message.append("\n").append(violation.describe());
+        }
+        return message.toString();
+    }
+
+    private static List<String> shorten(List<String> warnings) {
+        List<String> shortened = new ArrayList<>();
+        for (String warning : warnings) {
+            if (shortened.size() == MAX_WARNINGS - 1 && warnings.size() > MAX_WARNINGS) {
+                shortened.add("... and " + (warnings.size() - shortened.size())
+                        + " more kube-safeguard warnings (see `safeguard check` or the webhook log)");
+                break;
+            }
+            shortened.add(truncate(warning, MAX_WARNING_LENGTH));
+        }
+        return shortened;
+    }
+
+    private static String truncate(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    }
+
+    private static AdmissionReview review(AdmissionResponse response) {
+        return new AdmissionReviewBuilder()
+                .withApiVersion(AdmissionReviewReader.API_VERSION)
+                .withKind(AdmissionReviewReader.KIND)
+                .withResponse(response)
+                .build();
+    }
+}

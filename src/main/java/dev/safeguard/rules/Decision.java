@@ -1,0 +1,79 @@
+package dev.safeguard.rules;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a policy makes of one object, sorted by what happens to each finding. The admission webhook and
+ * the CLI turn the same Decision into a response or a report.
+ *
+ * @param denied     deny-level violations that reject the request (enforce mode)
+ * @param wouldDeny  deny-level violations that audit mode lets through
+ * @param ratcheted  deny-level violations the previous version already had (UPDATE): allowed, warned
+ * @param warnings   warn-level violations
+ * @param audited    audit-level violations: recorded, not shown to the user
+ * @param exemptions violations dropped because the object exempts itself from the rule, with its reason
+ * @param notices    things the user should know that are not violations (an exemption without a reason)
+ * @param errors     rules that failed to evaluate on this object (they count as passed)
+ */
+public record Decision(String objectReference, Mode mode, boolean excluded, List<Violation> denied,
+        List<Violation> wouldDeny, List<Violation> ratcheted, List<Violation> warnings, List<Violation> audited,
+        List<Exemption> exemptions, List<String> notices, List<RuleError> errors) {
+
+    /** A rule an object was let off, and the reason its owner gave. */
+    public record Exemption(String ruleId, String reason) {
+    }
+
+    public Decision {
+        denied = List.copyOf(denied);
+        wouldDeny = List.copyOf(wouldDeny);
+        ratcheted = List.copyOf(ratcheted);
+        warnings = List.copyOf(warnings);
+        audited = List.copyOf(audited);
+        exemptions = List.copyOf(exemptions);
+        notices = List.copyOf(notices);
+        errors = List.copyOf(errors);
+    }
+
+    static Decision excluded(String objectReference, Mode mode) {
+        return new Decision(objectReference, mode, true, List.of(), List.of(), List.of(), List.of(), List.of(),
+                List.of(), List.of(), List.of());
+    }
+
+    public boolean allowed() {
+        return denied.isEmpty();
+    }
+
+    /** Every violation the policy saw, whatever happens to it. */
+    public List<Violation> allViolations() {
+        List<Violation> all = new ArrayList<>(denied);
+        all.addAll(wouldDeny);
+        all.addAll(ratcheted);
+        all.addAll(warnings);
+        all.addAll(audited);
+        return all;
+    }
+
+    /**
+     * The lines a user sees as warnings, each starting with the rule id: would-denies in audit mode,
+     * ratcheted old violations, warn-level violations, notices and rule errors.
+     */
+    public List<String> warningLines() {
+        List<String> lines = new ArrayList<>();
+        for (Violation violation : wouldDeny) {
+            lines.add("[" + violation.ruleId() + "] (audit mode, would deny) " + violation.message());
+        }
+        for (Violation violation : ratcheted) {
+            lines.add("[" + violation.ruleId() + "] (already present before this update, not denied) "
+                    + violation.message());
+        }
+        for (Violation violation : warnings) {
+            lines.add(violation.describe());
+        }
+        lines.addAll(notices);
+        for (RuleError error : errors) {
+            lines.add("[" + error.ruleId() + "] could not be evaluated and was skipped: " + error.message());
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.safeguard.server;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/** Says at start-up where the webhook listens and which certificate it serves. */
+public class StartupReport {
+
+    private static final Logger LOG = Logger.getLogger(StartupReport.class);
+
+    void onStart(@Observes StartupEvent event,
+            @ConfigProperty(name = "quarkus.http.ssl-port") int tlsPort,
+            @ConfigProperty(name = "quarkus.management.port") int managementPort,
+            @ConfigProperty(name = "safeguard.tls.cert") String certificate) {
+        String generated = System.getProperty(SelfSignedTls.GENERATED_PROPERTY);
+        if (generated != null) {
+            LOG.warnf("no TLS certificate configured (%s/%s): serving a generated self-signed certificate for "
+                    + "localhost (%s). Fine for trying it out; an API server will only trust it with this file "
+                    + "as the webhook's caBundle.", SelfSignedTls.CERT_ENV, SelfSignedTls.KEY_ENV, generated);
+        } else {
+            LOG.infof("serving TLS with certificate %s (reloaded when the file changes)", certificate);
+        }
+        LOG.infof("admission webhook: POST https://0.0.0.0:%d/validate; health and metrics: http://0.0.0.0:%d/q/health, /q/metrics",
+                tlsPort, managementPort);
+    }
+}
