@@ -45,7 +45,7 @@ public final class RuleLoader {
         try {
             tree = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new RuleLoadException(source, null, "not valid YAML" + at(e.getLocation()) + ": "
+            throw new RuleLoadException(source, null, "not valid YAML" + YamlErrors.at(e.getLocation()) + ": "
                     + e.getOriginalMessage(), e);
         }
         if (tree == null || !tree.isObject()) {
@@ -74,11 +74,11 @@ public final class RuleLoader {
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
                     .map(String::valueOf).sorted().collect(Collectors.joining(", "));
-            throw new RuleLoadException(source, id, "unknown field '" + path(e) + "'" + at(fieldLine(text, e))
+            throw new RuleLoadException(source, id, "unknown field '" + YamlErrors.path(e) + "'" + YamlErrors.at(fieldLine(text, e))
                     + " (known fields: " + known + ")", e);
         } catch (JsonMappingException e) {
-            throw new RuleLoadException(source, id, "field '" + path(e) + "'" + at(e.getLocation()) + ": "
-                    + rootMessage(e), e);
+            throw new RuleLoadException(source, id, "field '" + YamlErrors.path(e) + "'" + YamlErrors.at(e.getLocation()) + ": "
+                    + YamlErrors.rootMessage(e), e);
         } catch (JsonProcessingException e) {
             throw new RuleLoadException(source, id, e.getOriginalMessage(), e);
         }
@@ -126,21 +126,6 @@ public final class RuleLoader {
         }
     }
 
-    private static String path(JsonMappingException e) {
-        return e.getPath().stream()
-                .map(reference -> reference.getFieldName() != null ? reference.getFieldName()
-                        : "[" + reference.getIndex() + "]")
-                .collect(Collectors.joining(".")).replace(".[", "[");
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root instanceof JsonProcessingException json ? json.getOriginalMessage() : root.getMessage();
-    }
-
     /**
      * The line of an unknown top-level field. Rules deserialise through a record creator, which buffers
      * the document, so Jackson reports where buffering stopped (usually the next line), not the field.
@@ -157,10 +142,4 @@ public final class RuleLoader {
         return e.getLocation();
     }
 
-    private static String at(JsonLocation location) {
-        if (location == null || location.getLineNr() < 1) {
-            return "";
-        }
-        return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-    }
 }

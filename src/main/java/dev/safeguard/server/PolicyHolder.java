@@ -1,18 +1,30 @@
 package dev.safeguard.server;
 
 import dev.safeguard.metrics.SafeguardMetrics;
+import dev.safeguard.rules.Action;
+import dev.safeguard.rules.CompiledRule;
 import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyLoader;
 import dev.safeguard.rules.RuleCompiler;
 import dev.safeguard.rules.RuleLoadException;
 import dev.safeguard.rules.RuleLoader;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Holds the policy version serving requests. Loaded once at start-up (a broken built-in pack stops the
- * process with the loader's message); readers take {@link #current()} once per request.
+ * Holds the policy version serving requests and swaps it atomically when the policy file changes.
+ *
+ * <p>At start-up a bad policy stops the process with the loader's message. Later, a bad edit is logged and
+ * counted and the last good policy keeps serving; readiness stays up. Requests read {@link #current()}
+ * once, so each is decided by exactly one version.
  */
 @Startup
 @ApplicationScoped
@@ -21,22 +33,76 @@ public class PolicyHolder {
     private static final Logger LOG = Logger.getLogger(PolicyHolder.class);
 
     private final SafeguardMetrics metrics;
+    private final boolean ratcheting;
+    private final PolicyLoader loader;
+    private final Optional<Path> file;
+    private final PolicyFileWatcher watcher;
     private volatile Policy current;
 
     public PolicyHolder(SafeguardMetrics metrics,
-            @ConfigProperty(name = "safeguard.ratcheting", defaultValue = "true") boolean ratcheting)
+            @ConfigProperty(name = "safeguard.ratcheting", defaultValue = "true") boolean ratcheting,
+            @ConfigProperty(name = "safeguard.policy.path") Optional<String> path,
+            @ConfigProperty(name = "safeguard.policy.check-interval", defaultValue = "5s") Duration checkInterval)
             throws RuleLoadException {
         this.metrics = metrics;
-        Policy policy = Policy.builtIn(new RuleLoader(new RuleCompiler()).loadBuiltInPack()).withRatcheting(ratcheting);
-        install(policy);
+        this.ratcheting = ratcheting;
+        RuleLoader ruleLoader = new RuleLoader(new RuleCompiler());
+        List<CompiledRule> pack = ruleLoader.loadBuiltInPack();
+        this.loader = new PolicyLoader(ruleLoader, pack);
+        this.file = path.filter(p -> !p.isBlank()).map(Path::of);
+        if (file.isPresent()) {
+            Policy policy;
+            try {
+                policy = loader.load(file.get());
+            } catch (RuleLoadException e) {
+                metrics.recordPolicyReload("failure");
+                throw e;
+            }
+            install(policy, "loaded");
+            watcher = new PolicyFileWatcher(file.get(), checkInterval, this::reload);
+            watcher.start();
+        } else {
+            install(Policy.builtIn(pack), "no safeguard.policy.path set: using");
+            watcher = null;
+        }
     }
 
-    private void install(Policy policy) {
-        current = policy;
-        metrics.recordPolicyInfo(policy.version(), policy.mode());
-        LOG.infof("policy %s (version %s) serving: mode %s, %d rules, %d enabled", policy.name(), policy.version(),
-                policy.mode().id(), policy.rules().entries().size(),
-                policy.rules().entries().stream().filter(e -> e.action() != dev.safeguard.rules.Action.OFF).count());
+    void stop(@Observes ShutdownEvent event) {
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+
+    /** Re-reads the policy file; keeps the current policy when the new one is bad. */
+    public synchronized boolean reload() {
+        if (file.isEmpty()) {
+            return false;
+        }
+        Policy next;
+        try {
+            next = loader.load(file.get());
+        } catch (RuleLoadException e) {
+            metrics.recordPolicyReload("failure");
+            LOG.errorf("policy reload failed, still serving %s (version %s): %s", current.name(), current.version(),
+                    e.getMessage());
+            return false;
+        }
+        if (next.version().equals(current.version())) {
+            return false;
+        }
+        install(next, "reloaded");
+        return true;
+    }
+
+    private void install(Policy policy, String how) {
+        Policy effective = policy.withRatcheting(ratcheting);
+        current = effective;
+        metrics.recordPolicyReload("success");
+        metrics.recordPolicyInfo(effective.version(), effective.mode());
+        long enabled = effective.rules().entries().stream().filter(e -> e.action() != Action.OFF).count();
+        LOG.infof("%s policy %s (version %s): mode %s, %d rules (%d enabled), excluded namespaces %s, ratcheting %s",
+                how, effective.name(), effective.version(), effective.mode().id(), effective.rules().entries().size(),
+                enabled, effective.excludedNamespaces(), ratcheting ? "on" : "off");
     }
 
     /** The policy to decide one request with; never null once the application has started. */

@@ -1,0 +1,74 @@
+package dev.safeguard.rules;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.util.List;
+
+/** Renders the rules reference (docs/rules.md) from the rule files, so the docs cannot drift from the pack. */
+public final class RulesReference {
+
+    public static final String REGENERATE = "./mvnw -q test -Dtest=RulesReferenceTest -Dsafeguard.write=true";
+
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .build();
+
+    private RulesReference() {
+    }
+
+    public static String markdown(List<CompiledRule> rules) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Safeguard rules\n\n")
+                .append("<!-- Generated from src/main/resources/safeguards/ by RulesReference; do not edit.\n")
+                .append("     Regenerate: ").append(REGENERATE).append(" -->\n\n")
+                .append("The built-in pack: ").append(rules.size()).append(" rules, one YAML file each under ")
+                .append("`src/main/resources/safeguards/`. Every rule runs the same in the admission webhook and in ")
+                .append("`safeguard check`. A policy can change any rule's action and params (see [policy.md](policy.md)).\n\n")
+                .append("Actions: `deny` rejects, `warn` allows with a warning kubectl prints, `audit` records ")
+                .append("silently (audit annotation, log, metrics), `off` does not evaluate. In audit mode nothing is ")
+                .append("rejected: deny becomes a warning marked *would deny*.\n\n")
+                .append("Pods controlled by a ReplicaSet, StatefulSet, DaemonSet or Job were judged through their ")
+                .append("owner: reliability and hygiene rules skip them; security rules judge every Pod.\n\n")
+                .append("| Rule | Category | Default action | Kinds | Needs context |\n")
+                .append("| --- | --- | --- | --- | --- |\n");
+        for (CompiledRule rule : rules) {
+            RuleDefinition definition = rule.definition();
+            md.append("| [`").append(definition.id()).append("`](#").append(definition.id()).append(") | ")
+                    .append(definition.category().id()).append(" | ").append(definition.action().id()).append(" | ")
+                    .append(String.join(", ", definition.match().kinds())).append(" | ")
+                    .append(definition.needsContext() ? String.join(", ", definition.related()) : "").append(" |\n");
+        }
+        for (CompiledRule rule : rules) {
+            RuleDefinition definition = rule.definition();
+            md.append("\n## ").append(definition.id()).append("\n\n")
+                    .append("**").append(definition.title()).append("**\n\n")
+                    .append("- Category: ").append(definition.category().id()).append("\n")
+                    .append("- Default action: `").append(definition.action().id()).append("`\n")
+                    .append("- Kinds: ").append(String.join(", ", definition.match().kinds())).append("\n");
+            if (definition.needsContext()) {
+                md.append("- Context: reads ").append(String.join(", ", definition.related()))
+                        .append(" in the same namespace (cluster cache in the webhook, the other manifests in ")
+                        .append("`safeguard check`); without context this part of the rule stays quiet\n");
+            }
+            md.append("\n").append(definition.docs() == null ? "" : definition.docs().strip()).append("\n");
+            if (!definition.params().isEmpty()) {
+                md.append("\nParams (defaults):\n\n```yaml\n").append(yaml(definition.params())).append("```\n");
+            }
+            md.append("\n<details><summary>Rule expressions (CEL)</summary>\n\n")
+                    .append("```cel\n// validation: true when compliant\n").append(definition.validation().strip())
+                    .append("\n```\n\n```cel\n// message\n").append(definition.message().strip())
+                    .append("\n```\n\n</details>\n");
+        }
+        return md.toString();
+    }
+
+    private static String yaml(Object value) {
+        try {
+            return YAML.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("params cannot be written as YAML", e);
+        }
+    }
+}

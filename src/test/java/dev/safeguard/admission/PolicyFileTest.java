@@ -1,0 +1,143 @@
+package dev.safeguard.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** The rollout workflow against the running webhook: audit mode, exemptions, reloads, and what metrics show. */
+@QuarkusTest
+@TestProfile(PolicyFileProfile.class)
+@QuarkusTestResource(TestTls.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PolicyFileTest extends WebhookTestBase {
+
+    JsonNode post(String review) {
+        String body = webhook().body(review).post("/validate").then().statusCode(200).extract().asString();
+        try {
+            return Reviews.JSON.readTree(body).path("response");
+        } catch (Exception e) {
+            throw new AssertionError(body, e);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void auditModeAllowsAndReturnsWouldDeniesAsWarningsAndCountsThem() {
+        String before = MetricsScrape.scrape();
+        JsonNode response = post(Reviews.review("CREATE", Reviews.yaml(ValidateResourceTest.CARELESS), null, true));
+        assertThat(response.path("allowed").asBoolean()).isTrue();
+        List<String> warnings = ValidateResourceTest.texts(response.path("warnings"));
+        assertThat(warnings).anyMatch(w -> w.startsWith("[replicas-spread] (audit mode, would deny) "))
+                .anyMatch(w -> w.startsWith("[image-tag] (audit mode, would deny) "))
+                // turned off by the policy
+                .noneMatch(w -> w.startsWith("[liveness-probe]"));
+        String after = MetricsScrape.scrape();
+        String[] labels = {"decision=\"would_deny\"", "dry_run=\"true\"", "kind=\"Deployment\"", "operation=\"CREATE\""};
+        assertThat(MetricsScrape.value(after, "safeguard_admission_requests_total", labels))
+                .isEqualTo(MetricsScrape.value(before, "safeguard_admission_requests_total", labels) + 1);
+        String[] spread = {"rule=\"replicas-spread\"", "action=\"deny\"", "mode=\"audit\""};
+        assertThat(MetricsScrape.value(after, "safeguard_rule_violations_total", spread))
+                .isEqualTo(MetricsScrape.value(before, "safeguard_rule_violations_total", spread) + 1);
+        assertThat(MetricsScrape.value(after, "safeguard_policy_info", "mode=\"audit\"")).isEqualTo(1);
+        assertThat(after).contains("safeguard_admission_duration_seconds_bucket{le=\"5.0E-4\"}");
+    }
+
+    @Test
+    @Order(2)
+    void ruleThatFailsAtRuntimeIsSkippedWarnedAndCounted() {
+        String before = MetricsScrape.scrape();
+        JsonNode response = post(Reviews.create(ValidateResourceTest.COMPLIANT));
+        assertThat(response.path("allowed").asBoolean()).isTrue();
+        assertThat(ValidateResourceTest.texts(response.path("warnings")))
+                .anyMatch(w -> w.startsWith("[strategy-declared] could not be evaluated and was skipped:"));
+        assertThat(MetricsScrape.value(MetricsScrape.scrape(), "safeguard_rule_errors_total", "rule=\"strategy-declared\""))
+                .isEqualTo(MetricsScrape.value(before, "safeguard_rule_errors_total", "rule=\"strategy-declared\"") + 1);
+    }
+
+    @Test
+    @Order(3)
+    void excludedNamespaceIsNotEvaluated() {
+        JsonNode response = post(Reviews.create(ValidateResourceTest.CARELESS.replace("namespace: shop", "namespace: sandbox")));
+        assertThat(response.path("allowed").asBoolean()).isTrue();
+        assertThat(ValidateResourceTest.texts(response.path("warnings"))).isEmpty();
+    }
+
+    @Test
+    @Order(4)
+    void badPolicyEditKeepsTheLastGoodPolicyServing() {
+        String before = MetricsScrape.scrape();
+        PolicyFileProfile.mount(PolicyFileProfile.AUDIT_POLICY.replace("mode: audit", "mode: sometimes"), 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> MetricsScrape.value(MetricsScrape.scrape(),
+                "safeguard_policy_reloads_total", "result=\"failure\"")
+                > MetricsScrape.value(before, "safeguard_policy_reloads_total", "result=\"failure\""));
+        JsonNode response = post(Reviews.create(ValidateResourceTest.CARELESS));
+        assertThat(response.path("allowed").asBoolean()).as("still audit mode").isTrue();
+        management().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    @Order(5)
+    void goodPolicyEditIsPickedUpWithoutRestartAndEnforces() {
+        PolicyFileProfile.mount(PolicyFileProfile.ENFORCE_POLICY, 3);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                MetricsScrape.value(MetricsScrape.scrape(), "safeguard_policy_info", "mode=\"enforce\"") == 1);
+        String before = MetricsScrape.scrape();
+        JsonNode response = post(Reviews.create(ValidateResourceTest.CARELESS));
+        assertThat(response.path("allowed").asBoolean()).isFalse();
+        assertThat(response.path("status").path("message").asText()).contains("[replicas-spread]");
+        String after = MetricsScrape.scrape();
+        String[] rejection = {"rule=\"replicas-spread\"", "kind=\"Deployment\"", "namespace=\"shop\""};
+        assertThat(MetricsScrape.value(after, "safeguard_admission_rejections_total", rejection))
+                .isEqualTo(MetricsScrape.value(before, "safeguard_admission_rejections_total", rejection) + 1);
+        assertThat(MetricsScrape.value(after, "safeguard_policy_info", "mode=\"audit\"")).as("old version gone").isZero();
+    }
+
+    @Test
+    @Order(6)
+    void exemptionWithReasonIsHonouredAndCounted() {
+        String exempted = ValidateResourceTest.CARELESS.replace("metadata: {name: shop-api, namespace: shop}", """
+                metadata:
+                  name: shop-api
+                  namespace: shop
+                  annotations:
+                    safeguard.dev/exempt: "replicas-spread,readiness-probe,resource-requests,image-tag"
+                    safeguard.dev/exempt-reason: "legacy app, migration tracked in PLAT-42"
+                """.stripTrailing());
+        String before = MetricsScrape.scrape();
+        JsonNode response = post(Reviews.create(exempted));
+        assertThat(response.path("allowed").asBoolean()).isTrue();
+        assertThat(MetricsScrape.value(MetricsScrape.scrape(), "safeguard_exemptions_total", "rule=\"image-tag\""))
+                .isEqualTo(MetricsScrape.value(before, "safeguard_exemptions_total", "rule=\"image-tag\"") + 1);
+
+        JsonNode noReason = post(Reviews.create(exempted.replace("safeguard.dev/exempt-reason", "note")));
+        assertThat(noReason.path("allowed").asBoolean()).isFalse();
+        assertThat(ValidateResourceTest.texts(noReason.path("warnings")))
+                .anyMatch(w -> w.contains("needs a non-empty safeguard.dev/exempt-reason"));
+    }
+
+    @Test
+    @Order(7)
+    void updateOnlyScalingALegacyDeploymentIsAdmitted() {
+        String legacy = ValidateResourceTest.CARELESS;
+        JsonNode scaled = post(Reviews.update(legacy.replace("replicas: 3", "replicas: 5"), legacy));
+        assertThat(scaled.path("allowed").asBoolean()).isTrue();
+        assertThat(ValidateResourceTest.texts(scaled.path("warnings")))
+                .anyMatch(w -> w.startsWith("[replicas-spread] (already present before this update"));
+        String worse = legacy.replace("name: api\n", "name: api\n                      securityContext: {privileged: true}\n");
+        assertThat(worse).isNotEqualTo(legacy);
+        JsonNode refused = post(Reviews.update(worse, legacy));
+        assertThat(refused.path("allowed").asBoolean()).isFalse();
+        assertThat(refused.path("status").path("message").asText()).contains("[privileged]")
+                .doesNotContain("[replicas-spread]");
+    }
+}
