@@ -7,8 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -139,5 +145,28 @@ class PolicyFileTest extends WebhookTestBase {
         assertThat(refused.path("allowed").asBoolean()).isFalse();
         assertThat(refused.path("status").path("message").asText()).contains("[privileged]")
                 .doesNotContain("[replicas-spread]");
+    }
+
+    @Test
+    @Order(8)
+    void everyMetricTheDashboardAndAlertsUseIsExported() throws Exception {
+        // By now the tests above have produced every series: decisions, rejections, would-denies, rule errors,
+        // exemptions, reload successes and failures.
+        String scrape = MetricsScrape.scrape();
+        Set<String> exported = new TreeSet<>();
+        Matcher sample = Pattern.compile("^(safeguard_[a-z_]+)[{ ]", Pattern.MULTILINE).matcher(scrape);
+        while (sample.find()) {
+            exported.add(sample.group(1));
+        }
+        for (Path asset : List.of(Path.of("deploy/grafana/kube-safeguard-dashboard.json"),
+                Path.of("deploy/prometheus/alerts.yaml"))) {
+            Set<String> used = new TreeSet<>();
+            Matcher name = Pattern.compile("safeguard_[a-z_]+").matcher(Files.readString(asset));
+            while (name.find()) {
+                used.add(name.group());
+            }
+            assertThat(used).as("metrics named in %s", asset).isNotEmpty();
+            assertThat(exported).as("metrics exported by the service, against %s", asset).containsAll(used);
+        }
     }
 }
