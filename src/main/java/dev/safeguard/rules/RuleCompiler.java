@@ -47,7 +47,8 @@ public final class RuleCompiler {
         compiler = CelCompilerFactory.standardCelCompilerBuilder()
                 .setOptions(options)
                 .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-                .addLibraries(CelExtensions.strings())
+                // cel.bind(name, value, expr) lets a rule name a sub-expression instead of repeating it.
+                .addLibraries(CelExtensions.strings(), CelExtensions.bindings())
                 .addFunctionDeclarations(KubernetesFunctions.declarations())
                 .addVar("object", SimpleType.DYN)
                 .addVar("oldObject", SimpleType.DYN)

@@ -29,7 +29,7 @@ public final class RuleEngine {
         List<RuleError> errors = new ArrayList<>();
         for (RuleSet.Entry entry : rules.entries()) {
             CompiledRule rule = entry.rule();
-            if (entry.action() == Action.OFF || !rule.matches(kind) || skippedForOwnedPod(rule, workload)) {
+            if (entry.action() == Action.OFF || !rule.matches(kind) || skippedAsCheckedThroughOwner(rule, workload)) {
                 continue;
             }
             CelVariableResolver variables = resolver(shared, entry.params(),
@@ -55,9 +55,9 @@ public final class RuleEngine {
         return new Evaluation(workload.reference(), violations, errors);
     }
 
-    private static boolean skippedForOwnedPod(CompiledRule rule, Workload workload) {
+    private static boolean skippedAsCheckedThroughOwner(CompiledRule rule, Workload workload) {
         return (rule.category() == Category.RELIABILITY || rule.category() == Category.HYGIENE)
-                && workload.isPodCheckedThroughOwner();
+                && workload.isCheckedThroughOwner();
     }
 
     private static Map<String, Object> sharedVariables(Subject subject, Workload workload) {

@@ -29,8 +29,9 @@ public final class RulesReference {
                 .append("Actions: `deny` rejects, `warn` allows with a warning kubectl prints, `audit` records ")
                 .append("silently (audit annotation, log, metrics), `off` does not evaluate. In audit mode nothing is ")
                 .append("rejected: deny becomes a warning marked *would deny*.\n\n")
-                .append("Pods controlled by a ReplicaSet, StatefulSet, DaemonSet or Job were judged through their ")
-                .append("owner: reliability and hygiene rules skip them; security rules judge every Pod.\n\n")
+                .append("Objects a controller made from a judged template (Pods of a ReplicaSet, StatefulSet, DaemonSet ")
+                .append("or Job; ReplicaSets of a Deployment; Jobs of a CronJob) were judged through their owner: ")
+                .append("reliability and hygiene rules skip them; security rules judge every Pod.\n\n")
                 .append("| Rule | Category | Default action | Kinds | Needs context |\n")
                 .append("| --- | --- | --- | --- | --- |\n");
         for (CompiledRule rule : rules) {

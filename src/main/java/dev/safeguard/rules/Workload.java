@@ -20,8 +20,14 @@ public final class Workload {
     /** Kinds whose replica count the API server defaults to 1 when absent. */
     private static final Set<String> REPLICATED_KINDS =
             Set.of("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController");
-    /** Owners that had their pod template checked when they were admitted. */
-    private static final Set<String> CHECKED_OWNER_KINDS = Set.of("ReplicaSet", "StatefulSet", "DaemonSet", "Job");
+    /**
+     * For each kind, the controllers that had its pod template judged when they were admitted: a Pod made by
+     * a ReplicaSet, a ReplicaSet made by a Deployment, a Job made by a CronJob.
+     */
+    private static final Map<String, Set<String>> CHECKED_OWNER_KINDS = Map.of(
+            "Pod", Set.of("ReplicaSet", "StatefulSet", "DaemonSet", "Job"),
+            "ReplicaSet", Set.of("Deployment"),
+            "Job", Set.of("CronJob"));
 
     private final String kind;
     private final String namespace;
@@ -158,12 +164,14 @@ public final class Workload {
     }
 
     /**
-     * True for a Pod controlled by a ReplicaSet, StatefulSet, DaemonSet or Job: its template was judged when
-     * the owner was admitted, so reliability and hygiene rules need not judge it again.
+     * True for an object a controller made from a template it was admitted with: a Pod controlled by a
+     * ReplicaSet, StatefulSet, DaemonSet or Job, a ReplicaSet controlled by a Deployment, a Job controlled
+     * by a CronJob. Reliability and hygiene rules need not judge it again (and denying it would stall the
+     * controller, not the person who wrote the manifest).
      */
-    public boolean isPodCheckedThroughOwner() {
-        return "Pod".equals(kind) && controllerOwner != null
-                && CHECKED_OWNER_KINDS.contains(String.valueOf(controllerOwner.get("kind")));
+    public boolean isCheckedThroughOwner() {
+        return controllerOwner != null && kind != null
+                && CHECKED_OWNER_KINDS.getOrDefault(kind, Set.of()).contains(String.valueOf(controllerOwner.get("kind")));
     }
 
     /** "Deployment shop/web", or "Deployment web" when the namespace is unknown. */

@@ -88,9 +88,14 @@ class WorkloadTest {
                   name: web-5d8f-x2x
                   ownerReferences: [{apiVersion: apps/v1, kind: %s, name: web-5d8f, uid: u1, controller: %s}]
                 """;
-        assertThat(Workload.of(tree(pod.formatted("ReplicaSet", "true"))).isPodCheckedThroughOwner()).isTrue();
-        assertThat(Workload.of(tree(pod.formatted("ReplicaSet", "false"))).isPodCheckedThroughOwner()).isFalse();
-        assertThat(Workload.of(tree(pod.formatted("Node", "true"))).isPodCheckedThroughOwner()).isFalse();
+        assertThat(Workload.of(tree(pod.formatted("ReplicaSet", "true"))).isCheckedThroughOwner()).isTrue();
+        assertThat(Workload.of(tree(pod.formatted("ReplicaSet", "false"))).isCheckedThroughOwner()).isFalse();
+        assertThat(Workload.of(tree(pod.formatted("Node", "true"))).isCheckedThroughOwner()).isFalse();
+        String replicaSet = pod.replace("kind: Pod", "kind: ReplicaSet");
+        assertThat(Workload.of(tree(replicaSet.formatted("Deployment", "true"))).isCheckedThroughOwner()).isTrue();
+        assertThat(Workload.of(tree(replicaSet.formatted("ReplicaSet", "true"))).isCheckedThroughOwner()).isFalse();
+        String job = pod.replace("kind: Pod", "kind: Job");
+        assertThat(Workload.of(tree(job.formatted("CronJob", "true"))).isCheckedThroughOwner()).isTrue();
     }
 
     @Test
