@@ -139,7 +139,9 @@ class PolicyFileTest extends WebhookTestBase {
         assertThat(scaled.path("allowed").asBoolean()).isTrue();
         assertThat(ValidateResourceTest.texts(scaled.path("warnings")))
                 .anyMatch(w -> w.startsWith("[replicas-spread] (already present before this update"));
-        String worse = legacy.replace("name: api\n", "name: api\n                      securityContext: {privileged: true}\n");
+        String imageLine = legacy.lines().filter(line -> line.contains("image: shop/api:latest")).findFirst().orElseThrow();
+        String indent = imageLine.substring(0, imageLine.indexOf("image:"));
+        String worse = legacy.replace(imageLine, imageLine + "\n" + indent + "securityContext: {privileged: true}");
         assertThat(worse).isNotEqualTo(legacy);
         JsonNode refused = post(Reviews.update(worse, legacy));
         assertThat(refused.path("allowed").asBoolean()).isFalse();
