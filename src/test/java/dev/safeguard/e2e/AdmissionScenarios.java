@@ -1,0 +1,335 @@
+package dev.safeguard.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import dev.safeguard.e2e.Webhook.Mode;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The admission scenarios of issue 6, driven through a real API server that calls the packaged webhook over
+ * TLS. Subclasses pick the cluster provider ({@link OnCluster}) and launch the webhook
+ * ({@code @QuarkusIntegrationTest} with {@link E2EWebhook}). Every scenario sets the policy mode it needs and
+ * works in its own namespace, so the order only makes the log easier to read.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class AdmissionScenarios {
+
+    static final String REGISTRATION = "kube-safeguard-e2e";
+    static final String DOWN_REGISTRATION = "kube-safeguard-e2e-down";
+    static final String DENIED_PREFIX = "admission webhook \"" + WebhookRegistration.WEBHOOK_NAME + "\" denied the request: ";
+    /** Not sent to the working webhook (safeguard.dev/ignore=true): only the unreachable one judges it. */
+    static final String DOWN_NAMESPACE = "e2e-webhook-down";
+    static final List<String> NAMESPACES = List.of("e2e-enforce", "e2e-audit", "e2e-dry-run", Webhook.EXCLUDED_NAMESPACE,
+            "e2e-exempt", "e2e-ratchet");
+
+    static KubeCluster cluster;
+    static KubernetesClient client;
+    static final Warnings WARNINGS = new Warnings();
+    private static boolean registered;
+    private static final AtomicInteger PROBES = new AtomicInteger();
+
+    @InjectWebhook
+    Webhook webhook;
+
+    @BeforeAll
+    static void connect(KubeCluster provider) {
+        cluster = provider;
+        Config config = provider.clientConfig();
+        // The API server's answer, not fabric8's retries: by default it retries 5xx answers (a webhook that
+        // cannot be called) for about 20 s.
+        config.setRequestRetryBackoffLimit(0);
+        client = new KubernetesClientBuilder().withConfig(config)
+                .withHttpClientBuilderConsumer(builder -> builder.addOrReplaceInterceptor("warnings", WARNINGS))
+                .build();
+        for (String namespace : NAMESPACES) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+                    .serverSideApply();
+        }
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(DOWN_NAMESPACE)
+                .withLabels(Map.of("safeguard.dev/ignore", "true")).endMetadata().build()).serverSideApply();
+        registered = false;
+    }
+
+    @AfterAll
+    static void disconnect() {
+        if (client != null) {
+            client.admissionRegistration().v1().validatingWebhookConfigurations().withName(REGISTRATION).delete();
+            client.admissionRegistration().v1().validatingWebhookConfigurations().withName(DOWN_REGISTRATION).delete();
+            client.close();
+        }
+    }
+
+    /** Registers the webhook once per class, then waits until the API server really calls it. */
+    @BeforeEach
+    void registerWebhook() {
+        if (registered) {
+            return;
+        }
+        webhook.use(Mode.ENFORCE);
+        register(registration());
+        awaitWebhookJudges("e2e-enforce", REGISTRATION, DENIED_PREFIX);
+        registered = true;
+    }
+
+    /** The ValidatingWebhookConfiguration under test, pointing at the packaged webhook. */
+    ValidatingWebhookConfiguration registration() {
+        return WebhookRegistration.minimal(REGISTRATION, webhook.url(cluster.testMachineHost()), webhook.caBundle(), "Fail",
+                WebhookRegistration.allButIgnored());
+    }
+
+    static void register(ValidatingWebhookConfiguration configuration) {
+        client.admissionRegistration().v1().validatingWebhookConfigurations().resource(configuration)
+                .forceConflicts().serverSideApply();
+    }
+
+    /**
+     * The API server picks up webhook configurations asynchronously: wait until a server-side dry-run create
+     * of a violating Deployment in {@code namespace} comes back refused by the webhook, with {@code expected}
+     * in the API server's message.
+     */
+    static void awaitWebhookJudges(String namespace, String registration, String expected) {
+        await("the API server calling the webhook of " + registration + " for namespace " + namespace)
+                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    try {
+                        client.resource(Manifests.careless(namespace, "probe-" + PROBES.incrementAndGet())).dryRun().create();
+                        return false;
+                    } catch (KubernetesClientException e) {
+                        if (!e.getMessage().contains(expected)) {
+                            throw e;
+                        }
+                        return true;
+                    }
+                });
+    }
+
+    static Deployment create(Deployment deployment) {
+        WARNINGS.clear();
+        return client.resource(deployment).create();
+    }
+
+    static KubernetesClientException refused(Runnable request) {
+        WARNINGS.clear();
+        KubernetesClientException refused = catchThrowableOfType(KubernetesClientException.class, request::run);
+        assertThat(refused).as("the API server refused the request").isNotNull();
+        return refused;
+    }
+
+    static Deployment get(String namespace, String name) {
+        return client.apps().deployments().inNamespace(namespace).withName(name).get();
+    }
+
+    static String[] prefixed(String... ruleIds) {
+        return Arrays.stream(ruleIds).map(id -> "[" + id + "] ").toArray(String[]::new);
+    }
+
+    double requests(String... labels) {
+        return Webhook.sample(webhook.metrics(), "safeguard_admission_requests_total", labels);
+    }
+
+    @Test
+    @Order(1)
+    void compliantDeploymentIsCreated() {
+        webhook.use(Mode.ENFORCE);
+        String[] allowed = {"kind=\"Deployment\"", "operation=\"CREATE\"", "decision=\"allow\"", "dry_run=\"false\""};
+        double before = requests(allowed);
+
+        Deployment created = create(Manifests.compliant("e2e-enforce", "web"));
+
+        assertThat(created.getMetadata().getUid()).isNotBlank();
+        assertThat(get("e2e-enforce", "web")).isNotNull();
+        assertThat(WARNINGS.safeguard()).isEmpty();
+        // It was the webhook that admitted it (failurePolicy Fail makes sure of that, and the webhook counted it).
+        assertThat(requests(allowed)).isEqualTo(before + 1);
+    }
+
+    @Test
+    @Order(2)
+    void violatingDeploymentIsRefusedWithTheObjectEveryDeniedRuleAndItsFix() {
+        webhook.use(Mode.ENFORCE);
+
+        KubernetesClientException refused = refused(() -> client.resource(Manifests.careless("e2e-enforce", "shop-api")).create());
+
+        assertThat(refused.getCode()).isEqualTo(403);
+        assertThat(refused.getStatus().getReason()).isEqualTo("Forbidden");
+        String message = refused.getStatus().getMessage();
+        assertThat(message).startsWith(DENIED_PREFIX + "Deployment e2e-enforce/shop-api violates 4 kube-safeguard rules:");
+        List<String> lines = message.lines().skip(1).toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines).anyMatch(l -> l.startsWith("[replicas-spread] all 3 replicas can be scheduled onto one node")
+                && l.contains("add spec.template.spec.topologySpreadConstraints with topologyKey kubernetes.io/hostname"));
+        assertThat(lines).anyMatch(l -> l.startsWith("[readiness-probe] no readinessProbe on container(s) api")
+                && l.contains("add a readinessProbe to each in spec.template.spec.containers"));
+        assertThat(lines).anyMatch(l -> l.startsWith("[resource-requests] no resource requests on container(s) api (cpu, memory)")
+                && l.contains("set resources.requests.cpu and .memory"));
+        assertThat(lines).anyMatch(l -> l.startsWith("[image-tag] no version tag or digest on the image of container(s) api (shop/api:latest)")
+                && l.contains("pin a tag (app:1.4.2) or a digest"));
+        // What the exception says is what kubectl prints: the object, the rules, the fixes.
+        assertThat(refused.getMessage()).contains("Deployment e2e-enforce/shop-api violates 4 kube-safeguard rules")
+                .contains(prefixed(Manifests.CARELESS_DENIED));
+        assertThat(get("e2e-enforce", "shop-api")).isNull();
+    }
+
+    @Test
+    @Order(3)
+    void auditModeCreatesTheViolatingDeploymentAndTheWarningsReachTheClient() {
+        webhook.use(Mode.AUDIT);
+
+        Deployment created = create(Manifests.careless("e2e-audit", "shop-api"));
+
+        assertThat(created.getMetadata().getUid()).isNotBlank();
+        List<String> warnings = WARNINGS.safeguard();
+        for (String rule : Manifests.CARELESS_DENIED) {
+            assertThat(warnings).anyMatch(w -> w.startsWith("[" + rule + "] (audit mode, would deny) "));
+        }
+        // Warn-level rules warn in either mode.
+        assertThat(warnings).anyMatch(w -> w.startsWith("[liveness-probe] "))
+                .anyMatch(w -> w.startsWith("[memory-limits] "));
+        // As the webhook shortened them (rule id and the start of the fix first), not cut again or garbled on the way.
+        assertThat(warnings).allMatch(w -> w.length() <= 256)
+                .anyMatch(w -> w.startsWith("[replicas-spread] ") && w.endsWith("…"));
+    }
+
+    @Test
+    @Order(4)
+    void serverSideDryRunIsEvaluatedRefusedWhenItShouldBeAndNothingIsPersisted() {
+        webhook.use(Mode.ENFORCE);
+        String[] dryRun = {"kind=\"Deployment\"", "operation=\"CREATE\"", "dry_run=\"true\""};
+        double deniedBefore = requests(concat(dryRun, "decision=\"deny\""));
+        double allowedBefore = requests(concat(dryRun, "decision=\"allow\""));
+
+        KubernetesClientException refused = refused(() -> client.resource(Manifests.careless("e2e-dry-run", "shop-api"))
+                .dryRun().create());
+        assertThat(refused.getCode()).isEqualTo(403);
+        assertThat(refused.getStatus().getMessage()).startsWith(DENIED_PREFIX + "Deployment e2e-dry-run/shop-api violates 4");
+
+        Deployment answered = client.resource(Manifests.compliant("e2e-dry-run", "web")).dryRun().create();
+        assertThat(answered.getMetadata().getName()).isEqualTo("web");
+
+        assertThat(get("e2e-dry-run", "shop-api")).isNull();
+        assertThat(get("e2e-dry-run", "web")).as("a dry-run create persists nothing").isNull();
+        assertThat(requests(concat(dryRun, "decision=\"deny\""))).isEqualTo(deniedBefore + 1);
+        assertThat(requests(concat(dryRun, "decision=\"allow\""))).isEqualTo(allowedBefore + 1);
+    }
+
+    @Test
+    @Order(5)
+    void excludedNamespaceIsAdmittedWithoutEvaluation() {
+        webhook.use(Mode.ENFORCE);
+
+        Deployment created = create(Manifests.careless(Webhook.EXCLUDED_NAMESPACE, "shop-api"));
+
+        assertThat(created.getMetadata().getUid()).isNotBlank();
+        assertThat(WARNINGS.safeguard()).isEmpty();
+    }
+
+    @Test
+    @Order(6)
+    void exemptedObjectIsAdmittedAndAnExemptionWithoutReasonIsNot() {
+        webhook.use(Mode.ENFORCE);
+        double before = Webhook.sample(webhook.metrics(), "safeguard_exemptions_total", "rule=\"image-tag\"");
+        Deployment exempted = Manifests.careless("e2e-exempt", "legacy-api");
+        exempted.getMetadata().setAnnotations(Map.of(
+                "safeguard.dev/exempt", String.join(",", Manifests.CARELESS_DENIED),
+                "safeguard.dev/exempt-reason", "legacy app, migration tracked in PLAT-42"));
+
+        Deployment created = create(exempted);
+
+        assertThat(created.getMetadata().getUid()).isNotBlank();
+        assertThat(Webhook.sample(webhook.metrics(), "safeguard_exemptions_total", "rule=\"image-tag\"")).isEqualTo(before + 1);
+
+        Deployment noReason = Manifests.careless("e2e-exempt", "no-reason");
+        noReason.getMetadata().setAnnotations(Map.of("safeguard.dev/exempt", String.join(",", Manifests.CARELESS_DENIED)));
+        KubernetesClientException refused = refused(() -> client.resource(noReason).create());
+        assertThat(refused.getStatus().getMessage()).contains("Deployment e2e-exempt/no-reason violates 4");
+    }
+
+    @Test
+    @Order(7)
+    void updateThatOnlyScalesALegacyDeploymentIsAdmittedOneThatAddsAViolationIsRefused() {
+        // A Deployment that was admitted before enforcement: created while the policy was in audit mode.
+        webhook.use(Mode.AUDIT);
+        create(Manifests.careless("e2e-ratchet", "legacy"));
+        webhook.use(Mode.ENFORCE);
+
+        WARNINGS.clear();
+        Deployment scaled = client.apps().deployments().inNamespace("e2e-ratchet").withName("legacy")
+                .edit(d -> {
+                    d.getSpec().setReplicas(5);
+                    return d;
+                });
+        assertThat(scaled.getSpec().getReplicas()).isEqualTo(5);
+        assertThat(WARNINGS.safeguard()).as("the old violations come back as warnings")
+                .anyMatch(w -> w.startsWith("[image-tag] ") && w.contains("already present before this update, not denied"));
+
+        KubernetesClientException refused = refused(() -> client.apps().deployments().inNamespace("e2e-ratchet")
+                .withName("legacy").edit(d -> {
+                    d.getSpec().getTemplate().getSpec().getContainers().get(0)
+                            .setSecurityContext(new SecurityContextBuilder().withPrivileged(true).build());
+                    return d;
+                }));
+        assertThat(refused.getCode()).isEqualTo(403);
+        assertThat(refused.getStatus().getMessage())
+                .startsWith(DENIED_PREFIX + "Deployment e2e-ratchet/legacy violates 1 kube-safeguard rule:")
+                .contains("[privileged] securityContext.privileged is true for api");
+        assertThat(get("e2e-ratchet", "legacy").getSpec().getTemplate().getSpec().getContainers().get(0).getSecurityContext())
+                .isNull();
+    }
+
+    @Test
+    @Order(8)
+    void unreachableWebhookFailPolicyRefusesWithTheApiServersErrorIgnoreAdmits() {
+        String deadUrl = "https://" + cluster.testMachineHost() + ":" + E2EPorts.dead() + "/validate";
+        register(WebhookRegistration.minimal(DOWN_REGISTRATION, deadUrl, webhook.caBundle(), "Fail",
+                WebhookRegistration.only(DOWN_NAMESPACE)));
+        awaitWebhookJudges(DOWN_NAMESPACE, DOWN_REGISTRATION, "failed calling webhook");
+
+        KubernetesClientException refused = refused(() -> client.resource(Manifests.compliant(DOWN_NAMESPACE, "web")).create());
+        assertThat(refused.getCode()).isEqualTo(500);
+        assertThat(refused.getStatus().getMessage())
+                .contains("failed calling webhook \"" + WebhookRegistration.WEBHOOK_NAME + "\"")
+                .contains(":" + E2EPorts.dead() + "/validate")
+                .contains("connection refused");
+        assertThat(get(DOWN_NAMESPACE, "web")).isNull();
+
+        register(WebhookRegistration.minimal(DOWN_REGISTRATION, deadUrl, webhook.caBundle(), "Ignore",
+                WebhookRegistration.only(DOWN_NAMESPACE)));
+        await("the API server failing open for " + DOWN_NAMESPACE).atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreException(KubernetesClientException.class)
+                .until(() -> client.resource(Manifests.careless(DOWN_NAMESPACE, "probe-" + PROBES.incrementAndGet()))
+                        .dryRun().create() != null);
+        // Unchecked: even a Deployment the webhook would refuse gets in while it is unreachable.
+        Deployment created = create(Manifests.careless(DOWN_NAMESPACE, "shop-api"));
+        assertThat(created.getMetadata().getUid()).isNotBlank();
+        assertThat(WARNINGS.safeguard()).isEmpty();
+        client.admissionRegistration().v1().validatingWebhookConfigurations().withName(DOWN_REGISTRATION).delete();
+    }
+
+    private static String[] concat(String[] labels, String more) {
+        String[] all = Arrays.copyOf(labels, labels.length + 1);
+        all[labels.length] = more;
+        return all;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.safeguard.e2e;
+
+import io.fabric8.kubernetes.client.Config;
+import java.util.Optional;
+
+/**
+ * A Kubernetes API server the e2e suite drives. One suite, several providers: local kube-apiserver and
+ * etcd binaries ({@link LocalBinariesCluster}, must run everywhere the project builds) and k3s in a
+ * container ({@link K3sCluster}, where a Docker engine exists). Started at most once per provider per
+ * test run by {@link ClusterExtension}.
+ */
+public interface KubeCluster extends AutoCloseable {
+
+    /** For messages: what runs the API server, and which version. */
+    String name();
+
+    /**
+     * Why this provider cannot run here (no binaries, no Docker), saying what to do about it; empty when it can.
+     * The suite is then skipped, loudly, and never counted as coverage.
+     */
+    Optional<String> unavailable();
+
+    /** Starts the API server and waits until it is ready. */
+    void start();
+
+    /** fabric8 client configuration for an administrator of the cluster. */
+    Config clientConfig();
+
+    /** The host under which the API server reaches a port opened on the machine running the tests. */
+    String testMachineHost();
+
+    @Override
+    void close();
+}
