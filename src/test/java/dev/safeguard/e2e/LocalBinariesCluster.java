@@ -18,14 +18,16 @@ import java.util.regex.Pattern;
  * the one that script builds: k8s.io/kubernetes in src/test/kube-binaries/apiserver/go.mod.
  *
  * <p>kube-api-test is kept offline (never downloads) unless {@code -Dsafeguard.e2e.download=true}: then,
- * on a machine with internet access, it downloads the binaries of that version itself.
+ * on a machine with internet access, it downloads the binaries of that version itself (from the envtest
+ * releases of kubernetes-sigs/controller-tools; {@code -Dsafeguard.e2e.kube-version=1.35.0} picks another
+ * version if that index lacks this patch release).
  */
 public final class LocalBinariesCluster implements KubeCluster {
 
     static final Path GO_MOD = Path.of("src", "test", "kube-binaries", "apiserver", "go.mod");
     private static final List<String> BINARIES = List.of("kube-apiserver", "etcd", "kubectl");
 
-    private final String version = kubernetesVersion();
+    private final String version = System.getProperty("safeguard.e2e.kube-version", kubernetesVersion());
     private final boolean download = Boolean.getBoolean("safeguard.e2e.download");
     private KubeAPIServer server;
     private Config config;
