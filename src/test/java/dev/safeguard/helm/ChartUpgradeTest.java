@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.marcnuri.helm.Helm;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -74,6 +77,7 @@ class ChartUpgradeTest {
                 .isNotNull();
         assertThat(client.network().v1().networkPolicies().inNamespace(Chart.NAMESPACE).withName(Chart.RELEASE).get())
                 .isNotNull();
+        podTemplateIsAdmittedUnderRestrictedPodSecurity();
 
         chart.upgrade().withName(Chart.RELEASE).withNamespace(Chart.NAMESPACE).reuseValues()
                 .set("policy.mode", "enforce").withKubeConfigContents(kubeConfig).call();
@@ -86,6 +90,26 @@ class ChartUpgradeTest {
         assertThat(upgraded).as("helm upgrade must reuse the certificate, not generate a new one")
                 .isEqualTo(installed.getData());
         assertThat(caBundle()).as("the caBundle the API server trusts is unchanged").isEqualTo(caBundle);
+    }
+
+    /**
+     * The pod the Deployment would create passes the "restricted" Pod Security Standard: with the namespace
+     * enforcing it, the API server's PodSecurity admission admits the pod (it stays Pending: no scheduler).
+     */
+    static void podTemplateIsAdmittedUnderRestrictedPodSecurity() {
+        client.namespaces().withName(Chart.NAMESPACE).edit(namespace -> {
+            namespace.getMetadata().getLabels().put("pod-security.kubernetes.io/enforce", "restricted");
+            return namespace;
+        });
+        Deployment deployment = client.apps().deployments().inNamespace(Chart.NAMESPACE).withName(Chart.RELEASE).get();
+        Pod pod = new PodBuilder()
+                .withNewMetadata().withName("pod-security-check").withNamespace(Chart.NAMESPACE)
+                .withLabels(deployment.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
+                .withSpec(deployment.getSpec().getTemplate().getSpec())
+                .build();
+        Pod created = client.pods().inNamespace(Chart.NAMESPACE).resource(pod).create();
+        assertThat(created.getMetadata().getUid()).isNotBlank();
+        client.pods().inNamespace(Chart.NAMESPACE).withName("pod-security-check").withGracePeriod(0).delete();
     }
 
     static Secret secret() {

@@ -49,6 +49,8 @@ class PlainManifestsTest {
               labels:
                 app.kubernetes.io/name: kube-safeguard
                 app.kubernetes.io/part-of: kube-safeguard
+                # The webhook pods meet the restricted Pod Security Standard (checked by ChartUpgradeTest).
+                pod-security.kubernetes.io/enforce: restricted
             """.formatted(COMMAND);
 
     /** The file as it should be now. */
@@ -78,6 +80,8 @@ class PlainManifestsTest {
         Chart.Render render = new Chart.Render(Files.readString(Path.of(FILE)));
         assertThat(render.documents().get(0).path("kind").asText()).as("the Namespace comes first").isEqualTo("Namespace");
         assertThat(render.one("Namespace").path("metadata").path("name").asText()).isEqualTo(Chart.NAMESPACE);
+        assertThat(render.one("Namespace").path("metadata").path("labels").path("pod-security.kubernetes.io/enforce")
+                .asText()).isEqualTo("restricted");
         for (ObjectNode document : render.documents()) {
             JsonNode namespace = document.path("metadata").path("namespace");
             assertThat(namespace.isMissingNode() || namespace.asText().equals(Chart.NAMESPACE))
