@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import dev.safeguard.e2e.Webhook.Mode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
@@ -13,6 +15,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -35,13 +38,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class AdmissionScenarios {
 
-    static final String REGISTRATION = "kube-safeguard-e2e";
-    static final String DOWN_REGISTRATION = "kube-safeguard-e2e-down";
-    static final String DENIED_PREFIX = "admission webhook \"" + WebhookRegistration.WEBHOOK_NAME + "\" denied the request: ";
-    /** Not sent to the working webhook (safeguard.dev/ignore=true): only the unreachable one judges it. */
+    /** The names the chart gives the ValidatingWebhookConfigurations of the releases "e2e" and "e2e-down". */
+    static final String REGISTRATION = "e2e-kube-safeguard";
+    static final String DOWN_REGISTRATION = "e2e-down-kube-safeguard";
+    /** The webhook's name in the chart's configuration: the API server's messages quote it. */
+    static final String WEBHOOK_NAME = "validate.safeguard.dev";
+    static final String DENIED_PREFIX = "admission webhook \"" + WEBHOOK_NAME + "\" denied the request: ";
+    /** Not sent to the working webhook (webhook.excludeNamespaces): only the unreachable one judges it. */
     static final String DOWN_NAMESPACE = "e2e-webhook-down";
     static final List<String> NAMESPACES = List.of("e2e-enforce", "e2e-audit", "e2e-dry-run", Webhook.EXCLUDED_NAMESPACE,
-            "e2e-exempt", "e2e-ratchet");
+            "e2e-exempt", "e2e-ratchet", DOWN_NAMESPACE);
 
     static KubeCluster cluster;
     static KubernetesClient client;
@@ -66,8 +72,6 @@ abstract class AdmissionScenarios {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
                     .serverSideApply();
         }
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(DOWN_NAMESPACE)
-                .withLabels(Map.of("safeguard.dev/ignore", "true")).endMetadata().build()).serverSideApply();
         registered = false;
     }
 
@@ -92,10 +96,16 @@ abstract class AdmissionScenarios {
         registered = true;
     }
 
-    /** The ValidatingWebhookConfiguration under test, pointing at the packaged webhook. */
+    /**
+     * The registration under test: the chart's own ValidatingWebhookConfiguration, rendered for the release
+     * "e2e" with the test CA and failurePolicy Fail (an admitted request was really admitted by the webhook,
+     * never let through because the API server could not reach it), pointing at the packaged webhook.
+     */
     ValidatingWebhookConfiguration registration() {
-        return WebhookRegistration.minimal(REGISTRATION, webhook.url(cluster.testMachineHost()), webhook.caBundle(), "Fail",
-                WebhookRegistration.allButIgnored());
+        return HelmChart.registration("e2e", webhook.url(cluster.testMachineHost()), webhook.caBundle(), Map.of(
+                "webhook.failurePolicy", "Fail",
+                // Only the unreachable registration of the last scenario judges that namespace.
+                "webhook.excludeNamespaces[0]", DOWN_NAMESPACE));
     }
 
     static void register(ValidatingWebhookConfiguration configuration) {
@@ -301,20 +311,18 @@ abstract class AdmissionScenarios {
     @Order(8)
     void unreachableWebhookFailPolicyRefusesWithTheApiServersErrorIgnoreAdmits() {
         String deadUrl = "https://" + cluster.testMachineHost() + ":" + E2EPorts.dead() + "/validate";
-        register(WebhookRegistration.minimal(DOWN_REGISTRATION, deadUrl, webhook.caBundle(), "Fail",
-                WebhookRegistration.only(DOWN_NAMESPACE)));
+        register(downRegistration(deadUrl, "Fail"));
         awaitWebhookJudges(DOWN_NAMESPACE, DOWN_REGISTRATION, "failed calling webhook");
 
         KubernetesClientException refused = refused(() -> client.resource(Manifests.compliant(DOWN_NAMESPACE, "web")).create());
         assertThat(refused.getCode()).isEqualTo(500);
         assertThat(refused.getStatus().getMessage())
-                .contains("failed calling webhook \"" + WebhookRegistration.WEBHOOK_NAME + "\"")
+                .contains("failed calling webhook \"" + WEBHOOK_NAME + "\"")
                 .contains(":" + E2EPorts.dead() + "/validate")
                 .contains("connection refused");
         assertThat(get(DOWN_NAMESPACE, "web")).isNull();
 
-        register(WebhookRegistration.minimal(DOWN_REGISTRATION, deadUrl, webhook.caBundle(), "Ignore",
-                WebhookRegistration.only(DOWN_NAMESPACE)));
+        register(downRegistration(deadUrl, "Ignore"));
         await("the API server failing open for " + DOWN_NAMESPACE).atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(200))
                 .ignoreException(KubernetesClientException.class)
@@ -325,6 +333,38 @@ abstract class AdmissionScenarios {
         assertThat(created.getMetadata().getUid()).isNotBlank();
         assertThat(WARNINGS.safeguard()).isEmpty();
         client.admissionRegistration().v1().validatingWebhookConfigurations().withName(DOWN_REGISTRATION).delete();
+    }
+
+    /** The chart's registration, for release "e2e-down", pointing at a dead port, for {@link #DOWN_NAMESPACE} only. */
+    ValidatingWebhookConfiguration downRegistration(String deadUrl, String failurePolicy) {
+        return HelmChart.registration("e2e-down", deadUrl, webhook.caBundle(), Map.of(
+                "webhook.failurePolicy", failurePolicy,
+                "webhook.namespaceSelectorExpressions[0].key", "kubernetes.io/metadata.name",
+                "webhook.namespaceSelectorExpressions[0].operator", "In",
+                "webhook.namespaceSelectorExpressions[0].values[0]", DOWN_NAMESPACE));
+    }
+
+    @Test
+    @Order(9)
+    void theChartsDefaultRenderIsAppliedAndTheApiServerAcceptsEveryObject() {
+        List<GenericKubernetesResource> objects = HelmChart.render("kube-safeguard", "kube-safeguard", Map.of());
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("kube-safeguard").endMetadata().build())
+                .serverSideApply();
+        try {
+            for (GenericKubernetesResource object : objects) {
+                WARNINGS.clear();
+                // Strict: an unknown or duplicate field is an error, not a warning the API server drops.
+                HasMetadata created = client.resource(object).fieldValidation(FieldValidateable.Validation.STRICT).create();
+                assertThat(created.getMetadata().getUid()).as(HelmChart.describe(object)).isNotBlank();
+                assertThat(WARNINGS.texts()).as("warnings for " + HelmChart.describe(object)).isEmpty();
+            }
+            assertThat(objects).extracting(GenericKubernetesResource::getKind).contains("ServiceAccount", "ClusterRole",
+                    "ClusterRoleBinding", "ConfigMap", "Secret", "Service", "Deployment", "PodDisruptionBudget",
+                    "ValidatingWebhookConfiguration");
+        } finally {
+            // Its Service has no pods here: with failurePolicy Ignore it would only slow the other scenarios down.
+            client.admissionRegistration().v1().validatingWebhookConfigurations().withName("kube-safeguard").delete();
+        }
     }
 
     private static String[] concat(String[] labels, String more) {
