@@ -141,7 +141,7 @@ public final class PolicyLoader {
     }
 
     /** First 12 hex digits of the SHA-256 of the file: the policy version in logs and metrics. */
-    static String fingerprint(String text) {
+    public static String fingerprint(String text) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest).substring(0, 12);

@@ -12,6 +12,9 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +41,8 @@ public class PolicyHolder {
     private final Optional<Path> file;
     private final PolicyFileWatcher watcher;
     private volatile Policy current;
+    /** Fingerprint (or read error) of the last file content that failed to load. */
+    private String lastRejected;
 
     public PolicyHolder(SafeguardMetrics metrics,
             @ConfigProperty(name = "safeguard.ratcheting", defaultValue = "true") boolean ratcheting,
@@ -73,25 +78,42 @@ public class PolicyHolder {
         }
     }
 
-    /** Re-reads the policy file; keeps the current policy when the new one is bad. */
+    /**
+     * Re-reads the policy file; keeps the current policy when the new one is bad. Content already serving,
+     * or already found bad, is not parsed again, so a bad file is logged and counted once, not every check.
+     */
     public synchronized boolean reload() {
         if (file.isEmpty()) {
             return false;
         }
-        Policy next;
+        String text;
         try {
-            next = loader.load(file.get());
+            text = Files.readString(file.get(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            rejected("cannot read " + file.get() + ": " + e.getMessage(), "unreadable:" + e.getMessage());
+            return false;
+        }
+        String version = PolicyLoader.fingerprint(text);
+        if (version.equals(current.version()) || version.equals(lastRejected)) {
+            return false;
+        }
+        try {
+            install(loader.parse(file.get().toString(), text), "reloaded");
+            lastRejected = null;
+            return true;
         } catch (RuleLoadException e) {
-            metrics.recordPolicyReload("failure");
-            LOG.errorf("policy reload failed, still serving %s (version %s): %s", current.name(), current.version(),
-                    e.getMessage());
+            rejected(e.getMessage(), version);
             return false;
         }
-        if (next.version().equals(current.version())) {
-            return false;
+    }
+
+    private void rejected(String reason, String what) {
+        if (what.equals(lastRejected)) {
+            return;
         }
-        install(next, "reloaded");
-        return true;
+        lastRejected = what;
+        metrics.recordPolicyReload("failure");
+        LOG.errorf("policy reload failed, still serving %s (version %s): %s", current.name(), current.version(), reason);
     }
 
     private void install(Policy policy, String how) {

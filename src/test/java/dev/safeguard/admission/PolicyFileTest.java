@@ -89,6 +89,10 @@ class PolicyFileTest extends WebhookTestBase {
         JsonNode response = post(Reviews.create(ValidateResourceTest.CARELESS));
         assertThat(response.path("allowed").asBoolean()).as("still audit mode").isTrue();
         management().get("/q/health/ready").then().statusCode(200);
+        // The same bad content is reported once, not on every check (the interval here is 200 ms).
+        await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(MetricsScrape.value(MetricsScrape.scrape(), "safeguard_policy_reloads_total", "result=\"failure\""))
+                .isEqualTo(MetricsScrape.value(before, "safeguard_policy_reloads_total", "result=\"failure\"") + 1);
     }
 
     @Test
