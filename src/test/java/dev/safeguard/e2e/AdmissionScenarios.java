@@ -16,12 +16,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.FieldValidateable;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -46,8 +49,10 @@ abstract class AdmissionScenarios {
     static final String DENIED_PREFIX = "admission webhook \"" + WEBHOOK_NAME + "\" denied the request: ";
     /** Not sent to the working webhook (webhook.excludeNamespaces): only the unreachable one judges it. */
     static final String DOWN_NAMESPACE = "e2e-webhook-down";
+    /** Not sent to the webhook either: the exported ValidatingAdmissionPolicies alone judge it. */
+    static final String VAP_NAMESPACE = "e2e-vap";
     static final List<String> NAMESPACES = List.of("e2e-enforce", "e2e-audit", "e2e-dry-run", Webhook.EXCLUDED_NAMESPACE,
-            "e2e-exempt", "e2e-ratchet", DOWN_NAMESPACE);
+            "e2e-exempt", "e2e-ratchet", DOWN_NAMESPACE, VAP_NAMESPACE);
 
     static KubeCluster cluster;
     static KubernetesClient client;
@@ -104,8 +109,9 @@ abstract class AdmissionScenarios {
     ValidatingWebhookConfiguration registration() {
         return HelmChart.registration("e2e", webhook.url(cluster.testMachineHost()), webhook.caBundle(), Map.of(
                 "webhook.failurePolicy", "Fail",
-                // Only the unreachable registration of the last scenario judges that namespace.
-                "webhook.excludeNamespaces[0]", DOWN_NAMESPACE));
+                // The first is judged only by the unreachable registration, the second only by exported policies.
+                "webhook.excludeNamespaces[0]", DOWN_NAMESPACE,
+                "webhook.excludeNamespaces[1]", VAP_NAMESPACE));
     }
 
     static void register(ValidatingWebhookConfiguration configuration) {
@@ -365,6 +371,64 @@ abstract class AdmissionScenarios {
             // Its Service has no pods here: with failurePolicy Ignore it would only slow the other scenarios down.
             client.admissionRegistration().v1().validatingWebhookConfigurations().withName("kube-safeguard").delete();
         }
+    }
+
+    @Test
+    @Order(10)
+    void theExportedValidatingAdmissionPoliciesMakeTheApiServerItselfRefuseAViolatingDeployment() {
+        PackagedCli.Result export = PackagedCli.run("export", "vap");
+        // TODO(issue 6): remove when `safeguard export vap` (branch cli) is on main.
+        if (export.exitCode() == 2 && export.err().contains("Unmatched arguments")) {
+            String reason = "waiting for `safeguard export vap` (branch cli, not merged yet); this scenario is not covered";
+            System.err.printf("%n*** SKIPPED %s export vap scenario: %s%n%n", getClass().getSimpleName(), reason);
+            Assumptions.abort(reason);
+        }
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        List<HasMetadata> objects = client.load(new ByteArrayInputStream(export.out().getBytes(StandardCharsets.UTF_8))).items();
+        assertThat(objects).extracting(HasMetadata::getKind)
+                .contains("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
+        double webhookRequests = allRequests();
+        try {
+            for (HasMetadata object : objects) {
+                WARNINGS.clear();
+                client.resource(object).fieldValidation(FieldValidateable.Validation.STRICT).create();
+                assertThat(WARNINGS.texts()).as("warnings for " + HelmChart.describe(object)).isEmpty();
+            }
+            // The API server compiles policies and starts enforcing their bindings asynchronously.
+            await("the API server enforcing the exported policies").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        try {
+                            client.resource(Manifests.careless(VAP_NAMESPACE, "probe-" + PROBES.incrementAndGet())).dryRun().create();
+                            return false;
+                        } catch (KubernetesClientException e) {
+                            if (!e.getMessage().contains("ValidatingAdmissionPolicy")) {
+                                throw e;
+                            }
+                            return true;
+                        }
+                    });
+
+            KubernetesClientException refused = refused(() -> client.resource(Manifests.careless(VAP_NAMESPACE, "shop-api")).create());
+            assertThat(refused.getCode()).isEqualTo(403);
+            assertThat(refused.getStatus().getMessage()).contains("ValidatingAdmissionPolicy 'safeguard-")
+                    .containsAnyOf(prefixed(Manifests.CARELESS_DENIED));
+            assertThat(get(VAP_NAMESPACE, "shop-api")).isNull();
+
+            Deployment compliant = create(Manifests.compliant(VAP_NAMESPACE, "web"));
+            assertThat(compliant.getMetadata().getUid()).isNotBlank();
+            assertThat(allRequests()).as("the webhook was not asked: the API server decided alone").isEqualTo(webhookRequests);
+        } finally {
+            // Cluster-wide: they would judge every other scenario's namespaces too.
+            client.admissionRegistration().v1().validatingAdmissionPolicyBindings().withLabel("safeguard.dev/rule").delete();
+            client.admissionRegistration().v1().validatingAdmissionPolicies().withLabel("safeguard.dev/rule").delete();
+        }
+    }
+
+    /** Every admission request the webhook has counted, whatever its labels. */
+    double allRequests() {
+        return webhook.metrics().lines().filter(l -> l.startsWith("safeguard_admission_requests_total{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static String[] concat(String[] labels, String more) {
