@@ -171,7 +171,12 @@ public final class Workload {
      */
     public boolean isCheckedThroughOwner() {
         return controllerOwner != null && kind != null
-                && CHECKED_OWNER_KINDS.getOrDefault(kind, Set.of()).contains(String.valueOf(controllerOwner.get("kind")));
+                && checkedOwnerKinds(kind).contains(String.valueOf(controllerOwner.get("kind")));
+    }
+
+    /** The controller kinds whose objects of {@code kind} are checked through their owner; empty for most kinds. */
+    public static Set<String> checkedOwnerKinds(String kind) {
+        return kind == null ? Set.of() : CHECKED_OWNER_KINDS.getOrDefault(kind, Set.of());
     }
 
     /** "Deployment shop/web", or "Deployment web" when the namespace is unknown. */
