@@ -514,6 +514,6 @@ class CheckCommandTest {
         Cli.Run run = run("--help");
 
         assertThat(run.exit()).isZero();
-        assertThat(run.out()).contains("check").contains("rules");
+        assertThat(run.out()).contains("check").contains("rules").contains("export");
     }
 }
