@@ -13,6 +13,8 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -90,9 +92,26 @@ final class CheckCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Policy policy = policyOption.load();
-        ManifestReader.Bundle bundle = new ManifestReader(blankToNull(namespace), parent.stdin(), stdinName).read(paths);
-        CheckReport report = check(policy, bundle);
+        // Compiling the rules is most of a short run: do it while the manifests are read.
+        CompletableFuture<Policy> loading = CompletableFuture.supplyAsync(() -> {
+            try {
+                return policyOption.load();
+            } catch (RuleLoadException e) {
+                throw new CompletionException(e);
+            }
+        }, task -> {
+            Thread thread = new Thread(task, "safeguard-policy-loader");
+            thread.setDaemon(true);
+            thread.start();
+        });
+        ManifestReader.Bundle bundle;
+        try {
+            bundle = new ManifestReader(blankToNull(namespace), parent.stdin(), stdinName).read(paths);
+        } catch (ManifestException e) {
+            policy(loading); // a bad policy is reported first, whatever the manifests
+            throw e;
+        }
+        CheckReport report = check(policy(loading), bundle);
 
         // Machine-readable formats own stdout; what a person should still read goes to stderr.
         for (String skipped : bundle.skipped()) {
@@ -119,6 +138,17 @@ final class CheckCommand implements Callable<Integer> {
         }
         out.flush();
         return report.failed() ? SafeguardCommand.VIOLATIONS : SafeguardCommand.OK;
+    }
+
+    private static Policy policy(CompletableFuture<Policy> loading) throws RuleLoadException {
+        try {
+            return loading.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuleLoadException problem) {
+                throw problem;
+            }
+            throw e;
+        }
     }
 
     /** Decides every object, on every core; results keep the order of the input. */

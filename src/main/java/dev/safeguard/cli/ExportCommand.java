@@ -34,11 +34,14 @@ final class ExportCommand implements Runnable {
                             + "output's header comment."})
     static final class Vap implements Callable<Integer> {
 
-        private static final YAMLMapper YAML = YAMLMapper.builder()
-                .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
-                .disable(YAMLGenerator.Feature.SPLIT_LINES)
-                .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                .build();
+        /** In a holder, so that building the other commands' models does not load Jackson for it. */
+        private static final class Yaml {
+            static final YAMLMapper MAPPER = YAMLMapper.builder()
+                    .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+                    .disable(YAMLGenerator.Feature.SPLIT_LINES)
+                    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .build();
+        }
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -83,8 +86,8 @@ final class ExportCommand implements Runnable {
                         .append('\n');
             }
             for (VapExporter.Exported exported : result.exported()) {
-                text.append("---\n").append(YAML.writeValueAsString(exported.policy()));
-                text.append("---\n").append(YAML.writeValueAsString(exported.binding()));
+                text.append("---\n").append(Yaml.MAPPER.writeValueAsString(exported.policy()));
+                text.append("---\n").append(Yaml.MAPPER.writeValueAsString(exported.binding()));
             }
             return text.toString();
         }
