@@ -28,6 +28,12 @@ final class BundleRelatedObjects implements RelatedObjects {
         index.replaceAll((key, objects) -> List.copyOf(objects));
     }
 
+    /** The manifests were read through ObjectTree.of: the engine need not copy them again. */
+    @Override
+    public boolean normalised() {
+        return true;
+    }
+
     @Override
     public List<Map<String, Object>> list(String kind, String namespace) {
         return index.getOrDefault(new Key(Objects.requireNonNull(kind), namespace), List.of());

@@ -113,7 +113,7 @@ public final class RuleEngine {
                 boolean self = kind.equals(workload.kind()) && name != null
                         && name.equals(ObjectTree.string(other, "metadata", "name"));
                 if (!self) {
-                    objects.add(ObjectTree.ofValue(other));
+                    objects.add(related.normalised() ? other : ObjectTree.ofValue(other));
                 }
             }
             byKind.put(kind, objects);
