@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -91,14 +92,6 @@ final class VapExporter {
 
     /** The object, untyped: see {@link #variables}. */
     private static final String OBJECT = "dyn(object)";
-
-    /** Pod-spec layouts: where each kind keeps its pod spec, as {@link Workload} reads it. */
-    private static final String POD = "Pod";
-    private static final String CRON_JOB = "CronJob";
-    private static final Set<String> TEMPLATE_KINDS =
-            Set.of("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController");
-    private static final Set<String> REPLICATED_KINDS =
-            Set.of("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController");
 
     /** A rule that became a policy and a binding (YAML-ready maps). */
     record Exported(String ruleId, Map<String, Object> policy, Map<String, Object> binding) {
@@ -333,15 +326,22 @@ final class VapExporter {
         for (String name : needed) {
             String expression = switch (name) {
                 case "params" -> CelLiteral.of(entry.params());
-                case "podSpec" -> byLayout(kinds, OBJECT + ".spec", OBJECT + ".spec.jobTemplate.spec.template.spec",
-                        OBJECT + ".spec.template.spec", "{}");
-                case "podSpecPath" -> byLayout(kinds, "'spec'", "'spec.jobTemplate.spec.template.spec'",
-                        "'spec.template.spec'", "''");
-                case "podLabels" -> byLayout(kinds, labels(OBJECT + ".metadata"),
-                        labels(OBJECT + ".spec.jobTemplate.spec.template.metadata"),
-                        labels(OBJECT + ".spec.template.metadata"), "{}");
+                case "podSpec" -> byKind(kinds, kind -> Workload.podSpecPath(kind).isEmpty() ? "{}"
+                        : OBJECT + "." + Workload.podSpecPath(kind));
+                case "podSpecPath" -> byKind(kinds, kind -> CelLiteral.string(Workload.podSpecPath(kind)));
+                case "podLabels" -> byKind(kinds, kind -> {
+                    String path = Workload.podSpecPath(kind);
+                    if (path.isEmpty()) {
+                        return "{}";
+                    }
+                    // the pod's metadata sits beside its spec, as Workload reads it
+                    String metadata = OBJECT + "." + path.substring(0, path.length() - "spec".length()) + "metadata";
+                    return "has(" + metadata + ".labels) ? " + metadata + ".labels : {}";
+                });
                 case "containers" -> containers(containerFields);
-                case "replicas" -> replicas(kinds);
+                case "replicas" -> byKind(kinds, kind -> "Pod".equals(kind) ? "1"
+                        : Workload.defaultsReplicas(kind)
+                                ? "(has(" + OBJECT + ".spec.replicas) ? " + OBJECT + ".spec.replicas : 1)" : "0");
                 default -> throw new IllegalStateException(name);
             };
             variables.add(Map.of("name", name, "expression", expression));
@@ -350,38 +350,15 @@ final class VapExporter {
     }
 
     /**
-     * A conditional on the kind, over the layouts the rule's kinds use.
-     * (Kinds without a pod spec get {@code other}, as the engine gives them an empty map.)
+     * The value for each of the rule's kinds, as one conditional on object.kind over the distinct values
+     * (no conditional when every kind has the same value).
      */
-    private static String byLayout(List<String> kinds, String pod, String cronJob, String template, String other) {
-        Map<String, String> byValue = new LinkedHashMap<>();
+    private static String byKind(List<String> kinds, Function<String, String> value) {
+        Map<String, String> kindsByValue = new LinkedHashMap<>();
         for (String kind : kinds) {
-            String value = POD.equals(kind) ? pod : CRON_JOB.equals(kind) ? cronJob
-                    : TEMPLATE_KINDS.contains(kind) ? template : other;
-            byValue.merge(value, "'" + kind + "'", (a, b) -> a + ", " + b);
+            kindsByValue.merge(value.apply(kind), CelLiteral.string(kind), (a, b) -> a + ", " + b);
         }
-        List<Map.Entry<String, String>> layouts = new ArrayList<>(byValue.entrySet());
-        String expression = layouts.get(layouts.size() - 1).getKey();
-        for (int i = layouts.size() - 2; i >= 0; i--) {
-            expression = "object.kind in [" + layouts.get(i).getValue() + "] ? " + layouts.get(i).getKey() + " : "
-                    + expression;
-        }
-        return expression;
-    }
-
-    private static String labels(String metadata) {
-        return "has(" + metadata + ".labels) ? " + metadata + ".labels : {}";
-    }
-
-    private static String replicas(List<String> kinds) {
-        Map<String, String> byValue = new LinkedHashMap<>();
-        for (String kind : kinds) {
-            String value = POD.equals(kind) ? "1"
-                    : REPLICATED_KINDS.contains(kind)
-                            ? "(has(" + OBJECT + ".spec.replicas) ? " + OBJECT + ".spec.replicas : 1)" : "0";
-            byValue.merge(value, "'" + kind + "'", (a, b) -> a + ", " + b);
-        }
-        List<Map.Entry<String, String>> values = new ArrayList<>(byValue.entrySet());
+        List<Map.Entry<String, String>> values = new ArrayList<>(kindsByValue.entrySet());
         String expression = values.get(values.size() - 1).getKey();
         for (int i = values.size() - 2; i >= 0; i--) {
             expression = "object.kind in [" + values.get(i).getValue() + "] ? " + values.get(i).getKey() + " : "
