@@ -25,8 +25,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 
@@ -90,8 +92,8 @@ final class ManifestReader {
     record Bundle(List<Manifest> manifests, List<String> skipped, int sources) {
     }
 
-    /** One file (or stdin) read to the end: its objects and skipped documents. */
-    private record Read(List<Manifest> manifests, List<String> skipped) {
+    /** One file (or stdin) read to the end: its objects and skipped documents, or why it could not be read. */
+    private record Read(List<Manifest> manifests, List<String> skipped, ManifestException problem) {
     }
 
     private final String namespace;
@@ -125,25 +127,26 @@ final class ManifestReader {
             }
         }
         byte[] standardInput = paths.contains(STDIN) ? readStdin() : null;
-        // Files are independent: parse them on every core. Results keep the order of the arguments.
-        List<Object> reads = java.util.stream.IntStream.range(0, files.size()).parallel()
+        // Files are independent: parse them on every core. Results keep the order of the arguments, and the
+        // first problem in that order is the one reported.
+        List<Read> reads = IntStream.range(0, files.size()).parallel()
                 .mapToObj(i -> {
                     try {
                         byte[] content = files.get(i) == null ? standardInput : readFile(files.get(i));
-                        return (Object) parse(sources.get(i), content, files.get(i) != null && isJson(files.get(i)));
+                        return parse(sources.get(i), content, files.get(i) != null && isJson(files.get(i)));
                     } catch (ManifestException e) {
-                        return e;
+                        return new Read(List.of(), List.of(), e);
                     }
                 })
                 .toList();
         List<Manifest> manifests = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
-        for (Object read : reads) {
-            if (read instanceof ManifestException problem) {
-                throw problem;
+        for (Read read : reads) {
+            if (read.problem() != null) {
+                throw read.problem();
             }
-            manifests.addAll(((Read) read).manifests());
-            skipped.addAll(((Read) read).skipped());
+            manifests.addAll(read.manifests());
+            skipped.addAll(read.skipped());
         }
         return new Bundle(manifests, skipped, files.size());
     }
@@ -231,7 +234,7 @@ final class ManifestReader {
         } catch (IOException e) {
             throw new ManifestException(source + ": cannot be read: " + message(e));
         }
-        return new Read(manifests, skipped);
+        return new Read(manifests, skipped, null);
     }
 
     private void read(JsonParser parser, ObjectMapper mapper, JsonToken token, String source, int document,
@@ -300,7 +303,7 @@ final class ManifestReader {
     }
 
     /** The engine's tree; objects without a namespace get the one given with --namespace, as the API server does. */
-    private java.util.Map<String, Object> tree(ObjectNode object) {
+    private Map<String, Object> tree(ObjectNode object) {
         if (namespace != null && !CLUSTER_SCOPED.contains(object.path("kind").asText())) {
             JsonNode metadata = object.get("metadata");
             if (metadata == null || !metadata.isObject()) {

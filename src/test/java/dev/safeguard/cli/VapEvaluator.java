@@ -1,5 +1,6 @@
 package dev.safeguard.cli;
 
+import com.google.protobuf.NullValue;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
@@ -75,7 +76,7 @@ final class VapEvaluator {
         Map<String, Object> variables = new LinkedHashMap<>();
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("object", object);
-        input.put("oldObject", com.google.protobuf.NullValue.NULL_VALUE);
+        input.put("oldObject", NullValue.NULL_VALUE);
         input.put("request", request);
         input.put("variables", variables);
         try {

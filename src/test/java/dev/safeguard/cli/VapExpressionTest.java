@@ -2,6 +2,8 @@ package dev.safeguard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -95,11 +97,11 @@ class VapExpressionTest {
 
     @Test
     void paramsBecomeHomogeneousCelLiterals() {
-        assertThat(CelLiteral.of(Map.of("allowed", java.util.List.of("a/", "b'c")))).isEqualTo("{'allowed': ['a/', 'b\\'c']}");
-        assertThat(CelLiteral.of(java.util.List.of(80L, 443L))).isEqualTo("[80, 443]");
-        assertThat(CelLiteral.of(java.util.List.of(80L, "http"))).isEqualTo("[dyn(80), dyn('http')]");
-        var mixed = new java.util.LinkedHashMap<String, Object>();
-        mixed.put("keys", java.util.List.of("k"));
+        assertThat(CelLiteral.of(Map.of("allowed", List.of("a/", "b'c")))).isEqualTo("{'allowed': ['a/', 'b\\'c']}");
+        assertThat(CelLiteral.of(List.of(80L, 443L))).isEqualTo("[80, 443]");
+        assertThat(CelLiteral.of(List.of(80L, "http"))).isEqualTo("[dyn(80), dyn('http')]");
+        var mixed = new LinkedHashMap<String, Object>();
+        mixed.put("keys", List.of("k"));
         mixed.put("max", 3L);
         mixed.put("on", true);
         assertThat(CelLiteral.of(mixed)).isEqualTo("{'keys': dyn(['k']), 'max': dyn(3), 'on': dyn(true)}");
