@@ -17,6 +17,15 @@ public interface RelatedObjects {
      */
     List<Map<String, Object>> list(String kind, String namespace);
 
+    /**
+     * True when {@link #list} returns trees {@link ObjectTree} already built (immutable, nulls dropped, whole
+     * numbers as Long): the engine then uses them as they are instead of normalising a copy for every rule
+     * and every object judged, which made context rules quadratic in copies over a large namespace.
+     */
+    default boolean normalised() {
+        return false;
+    }
+
     /** False when there is no context at all: context rules then see no {@code related} entries and stay quiet. */
     default boolean available() {
         return true;

@@ -23,15 +23,14 @@ public final class RuleEngine {
     public Evaluation evaluate(RuleSet rules, Subject subject, RelatedObjects related) {
         Map<String, Object> object = subject.object();
         Workload workload = Workload.of(object);
-        String kind = workload.kind();
         Map<String, Object> shared = sharedVariables(subject, workload);
         List<Violation> violations = new ArrayList<>();
         List<RuleError> errors = new ArrayList<>();
         for (RuleSet.Entry entry : rules.entries()) {
-            CompiledRule rule = entry.rule();
-            if (entry.action() == Action.OFF || !rule.matches(kind) || skippedAsCheckedThroughOwner(rule, workload)) {
+            if (!applies(entry, workload)) {
                 continue;
             }
+            CompiledRule rule = entry.rule();
             CelVariableResolver variables = resolver(shared, entry.params(),
                     relatedVariable(rule, object, workload, subject.namespace(), related));
             Object compliant;
@@ -55,9 +54,20 @@ public final class RuleEngine {
         return new Evaluation(workload.reference(), violations, errors);
     }
 
-    private static boolean skippedAsCheckedThroughOwner(CompiledRule rule, Workload workload) {
-        return (rule.category() == Category.RELIABILITY || rule.category() == Category.HYGIENE)
-                && workload.isCheckedThroughOwner();
+    /**
+     * True when {@link #evaluate} runs this rule on this object: the rule is not off, matches the kind, and
+     * does not skip the object as one a controller made from a template judged through its owner. Reports
+     * that list the rules checked per object ask here rather than repeat the logic.
+     */
+    public static boolean applies(RuleSet.Entry entry, Workload workload) {
+        CompiledRule rule = entry.rule();
+        return entry.action() != Action.OFF && rule.matches(workload.kind())
+                && !(skipsCheckedThroughOwner(rule.category()) && workload.isCheckedThroughOwner());
+    }
+
+    /** Reliability and hygiene rules skip objects checked through their owner (see {@link Workload}). */
+    public static boolean skipsCheckedThroughOwner(Category category) {
+        return category == Category.RELIABILITY || category == Category.HYGIENE;
     }
 
     private static Map<String, Object> sharedVariables(Subject subject, Workload workload) {
@@ -103,7 +113,7 @@ public final class RuleEngine {
                 boolean self = kind.equals(workload.kind()) && name != null
                         && name.equals(ObjectTree.string(other, "metadata", "name"));
                 if (!self) {
-                    objects.add(ObjectTree.ofValue(other));
+                    objects.add(related.normalised() ? other : ObjectTree.ofValue(other));
                 }
             }
             byKind.put(kind, objects);

@@ -86,11 +86,26 @@ public final class RuleLoader {
 
     /** Loads and compiles every rule of the built-in pack, in index order. */
     public List<CompiledRule> loadBuiltInPack() throws RuleLoadException {
+        List<String> files = builtInFiles();
+        // Compiling the CEL is most of the start-up time of the webhook and of `safeguard check`; the rules
+        // are independent, so compile them on every core, then check them in index order.
+        List<Object> compiled = files.parallelStream().map(file -> {
+            String resource = PACK_DIRECTORY + file;
+            try {
+                return (Object) load(resource, readResource(resource));
+            } catch (RuleLoadException e) {
+                return e;
+            }
+        }).toList();
         List<CompiledRule> rules = new ArrayList<>();
         Map<String, String> seen = new LinkedHashMap<>();
-        for (String file : builtInFiles()) {
+        for (int i = 0; i < files.size(); i++) {
+            String file = files.get(i);
             String resource = PACK_DIRECTORY + file;
-            CompiledRule rule = load(resource, readResource(resource));
+            if (compiled.get(i) instanceof RuleLoadException e) {
+                throw e;
+            }
+            CompiledRule rule = (CompiledRule) compiled.get(i);
             String expectedFile = rule.id() + ".yaml";
             if (!expectedFile.equals(file)) {
                 throw new RuleLoadException(resource, rule.id(), "a built-in rule lives in a file named after "

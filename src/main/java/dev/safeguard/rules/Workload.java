@@ -43,23 +43,17 @@ public final class Workload {
         this.kind = ObjectTree.string(object, "kind");
         this.namespace = ObjectTree.string(object, "metadata", "namespace");
         this.name = displayName(object);
+        this.podSpecPath = podSpecPath(kind);
         Map<String, Object> podMetadata;
-        if ("Pod".equals(kind)) {
-            podSpecPath = "spec";
-            podSpec = ObjectTree.map(object, "spec");
-            podMetadata = ObjectTree.map(object, "metadata");
-        } else if ("CronJob".equals(kind)) {
-            podSpecPath = "spec.jobTemplate.spec.template.spec";
-            podSpec = ObjectTree.map(object, "spec", "jobTemplate", "spec", "template", "spec");
-            podMetadata = ObjectTree.map(object, "spec", "jobTemplate", "spec", "template", "metadata");
-        } else if (kind != null && TEMPLATE_KINDS.contains(kind)) {
-            podSpecPath = "spec.template.spec";
-            podSpec = ObjectTree.map(object, "spec", "template", "spec");
-            podMetadata = ObjectTree.map(object, "spec", "template", "metadata");
-        } else {
-            podSpecPath = "";
+        if (podSpecPath.isEmpty()) {
             podSpec = Map.of();
             podMetadata = Map.of();
+        } else {
+            // The pod's metadata sits beside its spec: spec.template.spec -> spec.template.metadata.
+            String[] path = podSpecPath.split("\\.");
+            podSpec = ObjectTree.map(object, path);
+            path[path.length - 1] = "metadata";
+            podMetadata = ObjectTree.map(object, path);
         }
         this.podLabels = ObjectTree.map(podMetadata, "labels");
         this.containers = containers(podSpec);
@@ -69,6 +63,22 @@ public final class Workload {
 
     public static Workload of(Map<String, Object> object) {
         return new Workload(object);
+    }
+
+    /** Where objects of {@code kind} keep their pod spec ("spec", "spec.template.spec", ...); "" for none. */
+    public static String podSpecPath(String kind) {
+        if ("Pod".equals(kind)) {
+            return "spec";
+        }
+        if ("CronJob".equals(kind)) {
+            return "spec.jobTemplate.spec.template.spec";
+        }
+        return kind != null && TEMPLATE_KINDS.contains(kind) ? "spec.template.spec" : "";
+    }
+
+    /** True for kinds whose spec.replicas the API server defaults to 1 when absent. */
+    public static boolean defaultsReplicas(String kind) {
+        return kind != null && REPLICATED_KINDS.contains(kind);
     }
 
     private static String displayName(Map<String, Object> object) {
@@ -110,7 +120,7 @@ public final class Workload {
         if ("Pod".equals(kind)) {
             return 1;
         }
-        if (kind != null && REPLICATED_KINDS.contains(kind)) {
+        if (defaultsReplicas(kind)) {
             return ObjectTree.get(object, "spec", "replicas") instanceof Number count ? count.longValue() : 1;
         }
         return 0;
@@ -170,8 +180,12 @@ public final class Workload {
      * controller, not the person who wrote the manifest).
      */
     public boolean isCheckedThroughOwner() {
-        return controllerOwner != null && kind != null
-                && CHECKED_OWNER_KINDS.getOrDefault(kind, Set.of()).contains(String.valueOf(controllerOwner.get("kind")));
+        return controllerOwner != null && checkedOwnerKinds(kind).contains(String.valueOf(controllerOwner.get("kind")));
+    }
+
+    /** The controller kinds whose objects of {@code kind} are checked through their owner; empty for most kinds. */
+    public static Set<String> checkedOwnerKinds(String kind) {
+        return kind == null ? Set.of() : CHECKED_OWNER_KINDS.getOrDefault(kind, Set.of());
     }
 
     /** "Deployment shop/web", or "Deployment web" when the namespace is unknown. */

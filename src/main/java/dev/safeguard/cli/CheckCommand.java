@@ -1,0 +1,181 @@
+package dev.safeguard.cli;
+
+import dev.safeguard.rules.Action;
+import dev.safeguard.rules.Decision;
+import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyEngine;
+import dev.safeguard.rules.RelatedObjects;
+import dev.safeguard.rules.RuleError;
+import dev.safeguard.rules.RuleLoadException;
+import dev.safeguard.rules.Subject;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.IntStream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code safeguard check}: the webhook's rules and policy over manifest files, before they reach a cluster.
+ * Starts no server: only the engine, a YAML reader and a report writer.
+ */
+@Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Check Kubernetes manifests against the safeguard rules, as the admission webhook would.",
+                "Reads files, directories (recursively: *.yaml, *.yml, *.json) and '-' for standard input: "
+                        + "multi-document YAML (helm template, kustomize build), JSON and kind: List.",
+                "Rules that need other objects (a PodDisruptionBudget for a Deployment, Services sharing a "
+                        + "selector) see the other objects of the same run."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:nothing at or above the --fail-on level",
+                "1:violations at or above the --fail-on level",
+                "2:a file cannot be read or parsed, a bad policy, or a usage error"})
+final class CheckCommand implements Callable<Integer> {
+
+    /** Report formats. */
+    enum Format {
+        TEXT, JSON, SARIF, JUNIT
+    }
+
+    /** When the text report uses colour. */
+    enum Color {
+        AUTO, ALWAYS, NEVER
+    }
+
+    @CommandLine.ParentCommand
+    SafeguardCommand parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH",
+            description = "Manifest files, directories, or '-' for standard input.")
+    List<String> paths;
+
+    @Mixin
+    PolicyOption policyOption;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (default, grouped by object), json, sarif (2.1.0, for code scanning) "
+                    + "or junit (XML, for CI test reports).")
+    Format format;
+
+    @Option(names = "--fail-on", paramLabel = "LEVEL", defaultValue = "deny",
+            description = "Exit 1 when a violation is at or above this level: deny (default), warn or audit. "
+                    + "In audit mode would-denies count as warn.")
+    Action failOn;
+
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
+            description = "The namespace the manifests will be applied to: objects without metadata.namespace "
+                    + "are judged as in NS. Without it they are in an unknown namespace (not 'default').")
+    String namespace;
+
+    @Option(names = "--stdin-name", paramLabel = "NAME", defaultValue = "<stdin>",
+            description = "How reports name standard input, e.g. the chart path for SARIF (default: ${DEFAULT-VALUE}).")
+    String stdinName;
+
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+            description = "Colour in the text report: auto (on a terminal unless NO_COLOR is set), always, never.")
+    Color color;
+
+    @Override
+    public Integer call() throws RuleLoadException, ManifestException, IOException {
+        if (failOn == Action.OFF) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--fail-on must be deny, warn or audit, not off");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        // Compiling the rules is most of a short run: do it while the manifests are read.
+        CompletableFuture<Policy> loading = CompletableFuture.supplyAsync(() -> {
+            try {
+                return policyOption.load();
+            } catch (RuleLoadException e) {
+                throw new CompletionException(e);
+            }
+        }, task -> {
+            Thread thread = new Thread(task, "safeguard-policy-loader");
+            thread.setDaemon(true);
+            thread.start();
+        });
+        ManifestReader.Bundle bundle;
+        try {
+            bundle = new ManifestReader(blankToNull(namespace), parent.stdin(), stdinName).read(paths);
+        } catch (ManifestException e) {
+            policy(loading); // a bad policy is reported first, whatever the manifests
+            throw e;
+        }
+        CheckReport report = check(policy(loading), bundle);
+
+        // Machine-readable formats own stdout; what a person should still read goes to stderr.
+        for (String skipped : bundle.skipped()) {
+            err.println("safeguard: " + skipped);
+        }
+        if (format != Format.TEXT) {
+            for (CheckReport.ObjectResult result : report.results()) {
+                Decision decision = result.decision();
+                for (String notice : decision.notices()) {
+                    err.println("safeguard: " + result.manifest().location() + ": " + notice);
+                }
+                for (RuleError error : decision.errors()) {
+                    err.println("safeguard: " + result.manifest().location() + ": [" + error.ruleId()
+                            + "] could not be evaluated and counts as passed: " + error.message());
+                }
+            }
+        }
+        err.flush();
+        switch (format) {
+            case TEXT -> new TextReport(useColor()).write(report, out);
+            case JSON -> JsonReport.write(report, out);
+            case SARIF -> SarifReport.write(report, out);
+            case JUNIT -> JunitReport.write(report, out);
+        }
+        out.flush();
+        return report.failed() ? SafeguardCommand.VIOLATIONS : SafeguardCommand.OK;
+    }
+
+    private static Policy policy(CompletableFuture<Policy> loading) throws RuleLoadException {
+        try {
+            return loading.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuleLoadException problem) {
+                throw problem;
+            }
+            throw e;
+        }
+    }
+
+    /** Decides every object, on every core; results keep the order of the input. */
+    CheckReport check(Policy policy, ManifestReader.Bundle bundle) {
+        List<Manifest> manifests = bundle.manifests();
+        RelatedObjects related = new BundleRelatedObjects(manifests);
+        PolicyEngine engine = new PolicyEngine();
+        List<CheckReport.ObjectResult> results = IntStream.range(0, manifests.size()).parallel()
+                .mapToObj(i -> {
+                    Manifest manifest = manifests.get(i);
+                    Subject subject = new Subject(manifest.object(), null, "CREATE", manifest.namespace(), Map.of(),
+                            false);
+                    return CheckReport.ObjectResult.of(manifest, engine.decide(policy, subject, related));
+                })
+                .toList();
+        return new CheckReport(policy, failOn, bundle, results);
+    }
+
+    private boolean useColor() {
+        return switch (color) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case AUTO -> System.console() != null && (System.getenv("NO_COLOR") == null || System.getenv("NO_COLOR").isEmpty());
+        };
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.safeguard.cli;
+
+import dev.safeguard.rules.CompiledRule;
+import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyLoader;
+import dev.safeguard.rules.RuleCompiler;
+import dev.safeguard.rules.RuleLoadException;
+import dev.safeguard.rules.RuleLoader;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --policy FILE}: the same SafeguardPolicy file the webhook reads (mode, overrides, custom rules,
+ * exclusions), on top of the built-in pack. Without it, the built-in pack with its default actions, enforced.
+ */
+final class PolicyOption {
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "SafeguardPolicy file (safeguard.dev/v1alpha1), as mounted into the webhook. "
+                    + "Default: the built-in rules with their default actions, mode enforce.")
+    Path file;
+
+    /** Compiles the pack and applies the policy file; a bad rule or policy is a RuleLoadException (exit 2). */
+    Policy load() throws RuleLoadException {
+        RuleLoader loader = new RuleLoader(new RuleCompiler());
+        List<CompiledRule> pack = loader.loadBuiltInPack();
+        return file == null ? Policy.builtIn(pack) : new PolicyLoader(loader, pack).load(file);
+    }
+}

@@ -1,0 +1,398 @@
+package dev.safeguard.cli;
+
+import dev.cel.common.CelValidationException;
+import dev.safeguard.rules.Action;
+import dev.safeguard.rules.Mode;
+import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyEngine;
+import dev.safeguard.rules.RuleDefinition;
+import dev.safeguard.rules.RuleEngine;
+import dev.safeguard.rules.RuleSet;
+import dev.safeguard.rules.Workload;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a policy's rules into Kubernetes ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1) with
+ * their bindings, so a cluster can run the same safeguards natively, and says exactly which rules cannot be
+ * expressed that way and why, rather than emitting something that behaves differently.
+ *
+ * <p>Each exported rule becomes one policy and one binding named {@code safeguard-<rule-id>}:
+ * <ul>
+ * <li>match.kinds become {@code matchConstraints.resourceRules} (CREATE and UPDATE, as the webhook judges);</li>
+ * <li>the engine's derived variables the rule reads become VAP {@code variables}, built from the object the way
+ * the engine builds them, and the rule's references are rewritten to {@code variables.<name>} on the AST;
+ * {@code params} becomes a variable holding the policy's params as a CEL literal;</li>
+ * <li>the {@code safeguard.dev/exempt} annotation (with its required reason) and the engine's skipping of
+ * controller-owned Pods for reliability and hygiene rules become {@code matchConditions};</li>
+ * <li>the policy's excluded namespaces become the binding's namespaceSelector;</li>
+ * <li>deny is validationActions [Deny] (in audit mode [Warn, Audit]), warn is [Warn], audit is [Audit];</li>
+ * <li>failurePolicy Ignore: a rule that cannot be evaluated on an object lets it through, as in the engine.</li>
+ * </ul>
+ */
+final class VapExporter {
+
+    static final String API_VERSION = "admissionregistration.k8s.io/v1";
+    static final String NAME_PREFIX = "safeguard-";
+
+    /** The engine's derived variables, in the order a VAP must declare them (containers reads podSpec). */
+    static final List<String> DERIVED = List.of("params", "podSpec", "podSpecPath", "podLabels", "containers", "replicas");
+
+    /** Variables a VAP has under the same name and meaning. */
+    private static final Set<String> NATIVE = Set.of("object", "oldObject", "request");
+
+    /** Group, version and resource of each kind a rule may match. */
+    record Resource(String group, String version, String resource) {
+    }
+
+    static final Map<String, Resource> RESOURCES = Map.ofEntries(
+            Map.entry("Pod", new Resource("", "v1", "pods")),
+            Map.entry("Service", new Resource("", "v1", "services")),
+            Map.entry("ConfigMap", new Resource("", "v1", "configmaps")),
+            Map.entry("Secret", new Resource("", "v1", "secrets")),
+            Map.entry("ServiceAccount", new Resource("", "v1", "serviceaccounts")),
+            Map.entry("PersistentVolumeClaim", new Resource("", "v1", "persistentvolumeclaims")),
+            Map.entry("ReplicationController", new Resource("", "v1", "replicationcontrollers")),
+            Map.entry("Namespace", new Resource("", "v1", "namespaces")),
+            Map.entry("Deployment", new Resource("apps", "v1", "deployments")),
+            Map.entry("StatefulSet", new Resource("apps", "v1", "statefulsets")),
+            Map.entry("DaemonSet", new Resource("apps", "v1", "daemonsets")),
+            Map.entry("ReplicaSet", new Resource("apps", "v1", "replicasets")),
+            Map.entry("Job", new Resource("batch", "v1", "jobs")),
+            Map.entry("CronJob", new Resource("batch", "v1", "cronjobs")),
+            Map.entry("PodDisruptionBudget", new Resource("policy", "v1", "poddisruptionbudgets")),
+            Map.entry("HorizontalPodAutoscaler", new Resource("autoscaling", "v2", "horizontalpodautoscalers")),
+            Map.entry("Ingress", new Resource("networking.k8s.io", "v1", "ingresses")),
+            Map.entry("NetworkPolicy", new Resource("networking.k8s.io", "v1", "networkpolicies")),
+            Map.entry("Role", new Resource("rbac.authorization.k8s.io", "v1", "roles")),
+            Map.entry("RoleBinding", new Resource("rbac.authorization.k8s.io", "v1", "rolebindings")));
+
+    /**
+     * Functions of the CEL environment every API server serving admissionregistration.k8s.io/v1 (1.30+) offers
+     * to ValidatingAdmissionPolicy expressions, among those a rule here can call: standard CEL, the Kubernetes
+     * strings, lists, regex and quantity libraries. Operators ({@code _+_}, {@code @in}, ...) are always there.
+     */
+    private static final Set<String> KUBERNETES_FUNCTIONS = Set.of(
+            "size", "contains", "startsWith", "endsWith", "matches", "int", "uint", "double", "string", "bytes",
+            "bool", "type", "dyn", "duration", "timestamp", "getFullYear", "getMonth", "getDayOfYear",
+            "getDayOfMonth", "getDate", "getDayOfWeek", "getHours", "getMinutes", "getSeconds", "getMilliseconds",
+            "charAt", "indexOf", "lastIndexOf", "lowerAscii", "upperAscii", "replace", "split", "substring", "trim",
+            "join", "isSorted", "sum", "min", "max", "find", "findAll",
+            "quantity", "isQuantity", "compareTo", "isLessThan", "isGreaterThan", "add", "sub", "asInteger",
+            "isInteger", "asApproximateFloat", "sign",
+            "hasValue", "value", "orValue", "or", "optional.of", "optional.ofNonZeroValue", "optional.none");
+
+    /** The object, untyped: see {@link #variables}. */
+    private static final String OBJECT = "dyn(object)";
+
+    /** A rule that became a policy and a binding (YAML-ready maps). */
+    record Exported(String ruleId, Map<String, Object> policy, Map<String, Object> binding) {
+    }
+
+    /** A rule left out, and why. */
+    record Skipped(String ruleId, String reason) {
+    }
+
+    record Result(List<Exported> exported, List<Skipped> skipped, List<String> disabled) {
+    }
+
+    Result export(Policy policy) {
+        List<Exported> exported = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
+        List<String> disabled = new ArrayList<>();
+        for (RuleSet.Entry entry : policy.rules().entries()) {
+            if (entry.action() == Action.OFF) {
+                disabled.add(entry.id());
+                continue;
+            }
+            try {
+                exported.add(export(policy, entry));
+            } catch (NotExportable e) {
+                skipped.add(new Skipped(entry.id(), e.getMessage()));
+            }
+        }
+        return new Result(exported, skipped, disabled);
+    }
+
+    /** Why a rule cannot become a ValidatingAdmissionPolicy. */
+    static final class NotExportable extends Exception {
+        NotExportable(String reason) {
+            super(reason);
+        }
+    }
+
+    private Exported export(Policy policy, RuleSet.Entry entry) throws NotExportable {
+        RuleDefinition rule = entry.rule().definition();
+        if (rule.needsContext()) {
+            throw new NotExportable("needs context (related: " + String.join(", ", rule.related())
+                    + "): a ValidatingAdmissionPolicy sees only the object under review, not the other objects "
+                    + "of its namespace");
+        }
+        List<String> unknownKinds = rule.match().kinds().stream().filter(kind -> !RESOURCES.containsKey(kind)).toList();
+        if (!unknownKinds.isEmpty()) {
+            throw new NotExportable("matches kind " + String.join(", ", unknownKinds) + ", whose API group and "
+                    + "resource the exporter does not know");
+        }
+        Set<String> rewritten = Set.copyOf(DERIVED);
+        VapExpression validation = parse(rule.validation(), "validation", rewritten);
+        VapExpression message = parse(rule.message(), "message", rewritten);
+        Set<String> free = new TreeSet<>(validation.freeIdentifiers());
+        free.addAll(message.freeIdentifiers());
+        Set<String> functions = new TreeSet<>(validation.functions());
+        functions.addAll(message.functions());
+        List<String> problems = new ArrayList<>(validation.problems());
+        problems.addAll(message.problems());
+
+        if (free.contains("related")) {
+            throw new NotExportable("reads the related variable (context): a ValidatingAdmissionPolicy sees only "
+                    + "the object under review");
+        }
+        if (functions.contains("selectorMatches")) {
+            throw new NotExportable("calls selectorMatches(), kube-safeguard's label-selector function, which the "
+                    + "Kubernetes CEL environment does not have");
+        }
+        if (functions.contains("cel.bind")) {
+            throw new NotExportable("uses cel.bind(), which the Kubernetes CEL environment does not offer "
+                    + "(kube-apiserver 1.35 rejects it as an undeclared reference)");
+        }
+        Set<String> unknownFunctions = functions.stream()
+                .filter(function -> !isOperator(function) && !KUBERNETES_FUNCTIONS.contains(function))
+                .collect(Collectors.toCollection(TreeSet::new));
+        if (!unknownFunctions.isEmpty()) {
+            throw new NotExportable("calls " + String.join(", ", unknownFunctions) + ", not in the CEL environment "
+                    + "of every Kubernetes release serving " + API_VERSION);
+        }
+        Set<String> unknownIdentifiers = free.stream()
+                .filter(name -> !NATIVE.contains(name) && !DERIVED.contains(name))
+                .collect(Collectors.toCollection(TreeSet::new));
+        if (!unknownIdentifiers.isEmpty()) {
+            throw new NotExportable("reads " + String.join(", ", unknownIdentifiers) + ", which a "
+                    + "ValidatingAdmissionPolicy does not have");
+        }
+        if (!problems.isEmpty()) {
+            throw new NotExportable("the containers variable cannot be rebuilt for it: " + problems.get(0)
+                    + " (an exported containers variable carries only the fields the rule reads)");
+        }
+        Set<String> containerFields = new TreeSet<>(validation.containerFields());
+        containerFields.addAll(message.containerFields());
+
+        String name = NAME_PREFIX + rule.id();
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("failurePolicy", "Ignore");
+        spec.put("matchConstraints", Map.of("resourceRules", resourceRules(rule.match().kinds())));
+        List<Map<String, Object>> conditions = matchConditions(entry, rule);
+        if (!conditions.isEmpty()) {
+            spec.put("matchConditions", conditions);
+        }
+        List<Map<String, Object>> variables = variables(entry, rule.match().kinds(), free, containerFields);
+        if (!variables.isEmpty()) {
+            spec.put("variables", variables);
+        }
+        Map<String, Object> check = new LinkedHashMap<>();
+        check.put("expression", validation.text());
+        check.put("messageExpression", "'[" + rule.id() + "] ' + (" + message.text() + ")");
+        check.put("message", "[" + rule.id() + "] " + rule.title());
+        check.put("reason", "Forbidden");
+        spec.put("validations", List.of(check));
+
+        Map<String, Object> policyObject = object("ValidatingAdmissionPolicy", name, policy, entry);
+        policyObject.put("spec", spec);
+
+        Map<String, Object> bindingSpec = new LinkedHashMap<>();
+        bindingSpec.put("policyName", name);
+        bindingSpec.put("validationActions", validationActions(entry.action(), policy.mode()));
+        if (!policy.excludedNamespaces().isEmpty()) {
+            bindingSpec.put("matchResources", Map.of("namespaceSelector", Map.of("matchExpressions", List.of(
+                    Map.of("key", "kubernetes.io/metadata.name", "operator", "NotIn",
+                            "values", List.copyOf(new TreeSet<>(policy.excludedNamespaces())))))));
+        }
+        Map<String, Object> binding = object("ValidatingAdmissionPolicyBinding", name, policy, entry);
+        binding.put("spec", bindingSpec);
+        return new Exported(rule.id(), policyObject, binding);
+    }
+
+    private static VapExpression parse(String expression, String field, Set<String> rewritten) throws NotExportable {
+        try {
+            return VapExpression.of(expression, rewritten, "containers");
+        } catch (CelValidationException e) {
+            // The engine compiled it, so this would be a parser difference: say so rather than guess.
+            throw new NotExportable(field + " does not parse for export: " + e.getMessage());
+        }
+    }
+
+    private static boolean isOperator(String function) {
+        return function.startsWith("_") || function.startsWith("@") || function.startsWith("!");
+    }
+
+    private static Map<String, Object> object(String kind, String name, Policy policy, RuleSet.Entry entry) {
+        RuleDefinition rule = entry.rule().definition();
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("name", name);
+        metadata.put("labels", Map.of("app.kubernetes.io/managed-by", "kube-safeguard", "safeguard.dev/rule", rule.id()));
+        Map<String, Object> annotations = new LinkedHashMap<>();
+        annotations.put("safeguard.dev/title", rule.title());
+        annotations.put("safeguard.dev/category", rule.category().id());
+        annotations.put("safeguard.dev/action", entry.action().id());
+        annotations.put("safeguard.dev/policy", policy.name() + " (version " + policy.version() + ", mode "
+                + policy.mode().id() + ")");
+        metadata.put("annotations", annotations);
+        Map<String, Object> object = new LinkedHashMap<>();
+        object.put("apiVersion", API_VERSION);
+        object.put("kind", kind);
+        object.put("metadata", metadata);
+        return object;
+    }
+
+    static List<String> validationActions(Action action, Mode mode) {
+        return switch (action) {
+            case DENY -> mode == Mode.ENFORCE ? List.of("Deny") : List.of("Warn", "Audit");
+            case WARN -> List.of("Warn");
+            case AUDIT -> List.of("Audit");
+            case OFF -> throw new IllegalArgumentException("off rules are not exported");
+        };
+    }
+
+    private static List<Map<String, Object>> resourceRules(List<String> kinds) {
+        Map<String, Map<String, Set<String>>> byGroup = new TreeMap<>();
+        for (String kind : kinds) {
+            Resource resource = RESOURCES.get(kind);
+            byGroup.computeIfAbsent(resource.group(), group -> new TreeMap<>())
+                    .computeIfAbsent(resource.version(), version -> new TreeSet<>())
+                    .add(resource.resource());
+        }
+        List<Map<String, Object>> rules = new ArrayList<>();
+        byGroup.forEach((group, versions) -> versions.forEach((version, resources) -> {
+            Map<String, Object> rule = new LinkedHashMap<>();
+            rule.put("apiGroups", List.of(group));
+            rule.put("apiVersions", List.of(version));
+            rule.put("operations", List.of("CREATE", "UPDATE"));
+            rule.put("resources", List.copyOf(resources));
+            rules.add(rule);
+        }));
+        return rules;
+    }
+
+    private static List<Map<String, Object>> matchConditions(RuleSet.Entry entry, RuleDefinition rule) {
+        List<Map<String, Object>> conditions = new ArrayList<>();
+        String annotations = "object.metadata.annotations";
+        conditions.add(Map.of("name", "not-exempt", "expression",
+                "!(has(object.metadata.annotations)"
+                        + " && '" + PolicyEngine.EXEMPT_ANNOTATION + "' in " + annotations
+                        + " && '" + PolicyEngine.EXEMPT_REASON_ANNOTATION + "' in " + annotations
+                        + " && " + annotations + "['" + PolicyEngine.EXEMPT_REASON_ANNOTATION + "'].trim() != ''"
+                        + " && " + annotations + "['" + PolicyEngine.EXEMPT_ANNOTATION + "'].split(',')"
+                        + ".exists(id, id.trim() == '" + rule.id() + "'))"));
+        if (RuleEngine.skipsCheckedThroughOwner(entry.rule().category())) {
+            List<String> owned = new ArrayList<>();
+            for (String kind : rule.match().kinds()) {
+                Set<String> owners = Workload.checkedOwnerKinds(kind);
+                if (!owners.isEmpty()) {
+                    owned.add("(object.kind == " + CelLiteral.string(kind) + " && o.kind in "
+                            + celList(new TreeSet<>(owners)) + ")");
+                }
+            }
+            if (!owned.isEmpty()) {
+                conditions.add(Map.of("name", "not-checked-through-owner", "expression",
+                        "!(has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(o, "
+                                + "has(o.controller) && o.controller && has(o.kind) && ("
+                                + String.join(" || ", owned) + ")))"));
+            }
+        }
+        return conditions;
+    }
+
+    /**
+     * The VAP variables the rule reads, each computed from the object as {@link Workload} computes it. They
+     * read dyn(object): a policy matches several kinds, the pod spec sits at a different path in each, and the
+     * API server's per-kind type check would otherwise warn about the paths of the other kinds.
+     */
+    private static List<Map<String, Object>> variables(RuleSet.Entry entry, List<String> kinds, Set<String> free,
+            Set<String> containerFields) {
+        Set<String> needed = new LinkedHashSet<>();
+        for (String name : DERIVED) {
+            if (free.contains(name) || ("podSpec".equals(name) && free.contains("containers"))) {
+                needed.add(name);
+            }
+        }
+        List<Map<String, Object>> variables = new ArrayList<>();
+        for (String name : needed) {
+            String expression = switch (name) {
+                case "params" -> CelLiteral.of(entry.params());
+                case "podSpec" -> byKind(kinds, kind -> Workload.podSpecPath(kind).isEmpty() ? "{}"
+                        : OBJECT + "." + Workload.podSpecPath(kind));
+                case "podSpecPath" -> byKind(kinds, kind -> CelLiteral.string(Workload.podSpecPath(kind)));
+                case "podLabels" -> byKind(kinds, kind -> {
+                    String path = Workload.podSpecPath(kind);
+                    if (path.isEmpty()) {
+                        return "{}";
+                    }
+                    // the pod's metadata sits beside its spec, as Workload reads it
+                    String metadata = OBJECT + "." + path.substring(0, path.length() - "spec".length()) + "metadata";
+                    return "has(" + metadata + ".labels) ? " + metadata + ".labels : {}";
+                });
+                case "containers" -> containers(containerFields);
+                case "replicas" -> byKind(kinds, kind -> "Pod".equals(kind) ? "1"
+                        : Workload.defaultsReplicas(kind)
+                                ? "(has(" + OBJECT + ".spec.replicas) ? " + OBJECT + ".spec.replicas : 1)" : "0");
+                default -> throw new IllegalStateException(name);
+            };
+            variables.add(Map.of("name", name, "expression", expression));
+        }
+        return variables;
+    }
+
+    /**
+     * The value for each of the rule's kinds, as one conditional on object.kind over the distinct values
+     * (no conditional when every kind has the same value).
+     */
+    private static String byKind(List<String> kinds, Function<String, String> value) {
+        Map<String, String> kindsByValue = new LinkedHashMap<>();
+        for (String kind : kinds) {
+            kindsByValue.merge(value.apply(kind), CelLiteral.string(kind), (a, b) -> a + ", " + b);
+        }
+        List<Map.Entry<String, String>> values = new ArrayList<>(kindsByValue.entrySet());
+        String expression = values.get(values.size() - 1).getKey();
+        for (int i = values.size() - 2; i >= 0; i--) {
+            expression = "object.kind in [" + values.get(i).getValue() + "] ? " + values.get(i).getKey() + " : "
+                    + expression;
+        }
+        return expression;
+    }
+
+    /**
+     * Init, app and ephemeral containers, each marked with its type as the engine marks them, carrying the
+     * fields the rule reads (absent fields stay absent, so has() means the same), and a name for a container
+     * without one ({@code <app container>}; the API server rejects nameless containers before validating
+     * admission runs, so the engine's numbered label is never needed there).
+     */
+    private static String containers(Set<String> fields) {
+        List<String> parts = new ArrayList<>();
+        for (String[] list : new String[][] {{"initContainers", "init"}, {"containers", "app"},
+                {"ephemeralContainers", "ephemeral"}}) {
+            // dyn() on every value: Kubernetes requires the values of a map literal to share one type.
+            StringBuilder element = new StringBuilder("{'type': dyn('").append(list[1])
+                    .append("'), 'name': dyn(has(c.name) ? c.name : '<").append(list[1]).append(" container>')");
+            for (String field : fields) {
+                if (!field.equals("type") && !field.equals("name")) {
+                    element.append(", ?").append(CelLiteral.string(field)).append(": c.?").append(field);
+                }
+            }
+            element.append('}');
+            parts.add("(has(variables.podSpec." + list[0] + ") ? variables.podSpec." + list[0] + ".map(c, "
+                    + element + ") : [])");
+        }
+        return String.join("\n+ ", parts);
+    }
+
+    private static String celList(Set<String> values) {
+        return values.stream().map(CelLiteral::string).collect(Collectors.joining(", ", "[", "]"));
+    }
+}
