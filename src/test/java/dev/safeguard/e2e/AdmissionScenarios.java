@@ -23,8 +23,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -377,16 +378,15 @@ abstract class AdmissionScenarios {
     @Order(10)
     void theExportedValidatingAdmissionPoliciesMakeTheApiServerItselfRefuseAViolatingDeployment() {
         PackagedCli.Result export = PackagedCli.run("export", "vap");
-        // TODO(issue 6): remove when `safeguard export vap` (branch cli) is on main.
-        if (export.exitCode() == 2 && export.err().contains("Unmatched arguments")) {
-            String reason = "waiting for `safeguard export vap` (branch cli, not merged yet); this scenario is not covered";
-            System.err.printf("%n*** SKIPPED %s export vap scenario: %s%n%n", getClass().getSimpleName(), reason);
-            Assumptions.abort(reason);
-        }
         assertThat(export.exitCode()).as(export.err()).isZero();
         List<HasMetadata> objects = client.load(new ByteArrayInputStream(export.out().getBytes(StandardCharsets.UTF_8))).items();
-        assertThat(objects).extracting(HasMetadata::getKind)
-                .contains("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
+        // The built-in pack in enforce mode: every rule the careless Deployment violates is exported (as [Deny]).
+        for (String rule : Manifests.CARELESS_DENIED) {
+            assertThat(objects).anyMatch(o -> o.getKind().equals("ValidatingAdmissionPolicy")
+                    && o.getMetadata().getName().equals("safeguard-" + rule));
+            assertThat(objects).anyMatch(o -> o.getKind().equals("ValidatingAdmissionPolicyBinding")
+                    && o.getMetadata().getName().equals("safeguard-" + rule));
+        }
         double webhookRequests = allRequests();
         try {
             for (HasMetadata object : objects) {
@@ -410,13 +410,18 @@ abstract class AdmissionScenarios {
                     });
 
             KubernetesClientException refused = refused(() -> client.resource(Manifests.careless(VAP_NAMESPACE, "shop-api")).create());
+            // The API server names the first policy that denied: one of the four, with the rule's own message.
             assertThat(refused.getCode()).isEqualTo(403);
-            assertThat(refused.getStatus().getMessage()).contains("ValidatingAdmissionPolicy 'safeguard-")
-                    .containsAnyOf(prefixed(Manifests.CARELESS_DENIED));
+            Matcher denial = Pattern.compile("^deployments\\.apps \"shop-api\" is forbidden: ValidatingAdmissionPolicy "
+                    + "'safeguard-([a-z-]+)' with binding 'safeguard-\\1' denied request: \\[\\1\\] .+", Pattern.DOTALL)
+                    .matcher(refused.getStatus().getMessage());
+            assertThat(denial.matches()).as(refused.getStatus().getMessage()).isTrue();
+            assertThat(denial.group(1)).isIn((Object[]) Manifests.CARELESS_DENIED);
             assertThat(get(VAP_NAMESPACE, "shop-api")).isNull();
 
             Deployment compliant = create(Manifests.compliant(VAP_NAMESPACE, "web"));
             assertThat(compliant.getMetadata().getUid()).isNotBlank();
+            assertThat(WARNINGS.texts()).as("no exported warn-level policy fires either").isEmpty();
             assertThat(allRequests()).as("the webhook was not asked: the API server decided alone").isEqualTo(webhookRequests);
         } finally {
             // Cluster-wide: they would judge every other scenario's namespaces too.
