@@ -95,7 +95,8 @@ final class AdmissionResponses {
     }
 
     private static String truncate(String text, int max) {
-        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+        // ASCII "...": warnings travel as HTTP Warning headers, which clients may decode as ISO-8859-1.
+        return text.length() <= max ? text : text.substring(0, max - 3) + "...";
     }
 
     private static AdmissionReview review(AdmissionResponse response) {

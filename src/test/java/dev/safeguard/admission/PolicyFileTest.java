@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /** The rollout workflow against the running webhook: audit mode, exemptions, reloads, and what metrics show. */
 @QuarkusTest
 @TestProfile(PolicyFileProfile.class)
-@QuarkusTestResource(TestTls.class)
+@QuarkusTestResource(value = TestTls.class, restrictToAnnotatedClass = true)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PolicyFileTest extends WebhookTestBase {
 

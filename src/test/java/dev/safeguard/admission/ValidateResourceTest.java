@@ -25,7 +25,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@QuarkusTestResource(TestTls.class)
+@QuarkusTestResource(value = TestTls.class, restrictToAnnotatedClass = true)
 class ValidateResourceTest extends WebhookTestBase {
 
     /** Passes every rule that is on by default. */

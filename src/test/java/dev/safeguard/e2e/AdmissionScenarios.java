@@ -225,7 +225,7 @@ abstract class AdmissionScenarios {
                 .anyMatch(w -> w.startsWith("[memory-limits] "));
         // As the webhook shortened them (rule id and the start of the fix first), not cut again or garbled on the way.
         assertThat(warnings).allMatch(w -> w.length() <= 256)
-                .anyMatch(w -> w.startsWith("[replicas-spread] ") && w.endsWith("…"));
+                .anyMatch(w -> w.startsWith("[replicas-spread] ") && w.endsWith("..."));
     }
 
     @Test

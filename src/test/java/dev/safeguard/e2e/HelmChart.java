@@ -4,7 +4,6 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.ServiceReference;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -44,11 +43,11 @@ final class HelmChart {
 
     /**
      * The chart's ValidatingWebhookConfiguration for a webhook running outside the cluster: rendered with
-     * tls.mode=existingSecret and the test CA as tls.existingSecret.caBundle, plus {@code sets}; then the
-     * clientConfig's service is replaced by {@code url}, because the chart has no value for a URL clientConfig.
+     * webhook.url, tls.mode=existingSecret and the test CA as tls.existingSecret.caBundle, plus {@code sets}.
      */
     static ValidatingWebhookConfiguration registration(String release, String url, String caBundle, Map<String, String> sets) {
         Map<String, String> values = new java.util.LinkedHashMap<>(Map.of(
+                "webhook.url", url,
                 "tls.mode", "existingSecret",
                 "tls.existingSecret.name", release + "-tls",
                 "tls.existingSecret.caBundle", caBundle));
@@ -61,12 +60,9 @@ final class HelmChart {
         ValidatingWebhookConfiguration configuration = SERIALIZATION.convertValue(configurations.get(0),
                 ValidatingWebhookConfiguration.class);
         for (ValidatingWebhook webhook : configuration.getWebhooks()) {
-            ServiceReference service = webhook.getClientConfig().getService();
-            if (service == null || !"/validate".equals(service.getPath())) {
-                throw new IllegalStateException("unexpected clientConfig in the chart: " + webhook.getClientConfig());
+            if (!url.equals(webhook.getClientConfig().getUrl()) || webhook.getClientConfig().getService() != null) {
+                throw new IllegalStateException("webhook.url did not reach the clientConfig: " + webhook.getClientConfig());
             }
-            webhook.getClientConfig().setService(null);
-            webhook.getClientConfig().setUrl(url);
         }
         return configuration;
     }

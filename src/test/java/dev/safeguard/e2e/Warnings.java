@@ -31,7 +31,7 @@ final class Warnings implements Interceptor {
         synchronized (received) {
             for (String header : headers) {
                 // The API server writes the text as UTF-8 bytes; the HTTP client decodes header bytes as
-                // ISO-8859-1 (HTTP's historical charset). Re-decode, so "…" is "…" (kubectl prints the raw bytes).
+                // ISO-8859-1 (HTTP's historical charset). Re-decode, so non-ASCII text from custom rules survives.
                 String text = new String(header.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
                 Matcher matcher = VALUE.matcher(text);
                 received.add(matcher.find() ? matcher.group(1).replaceAll("\\\\(.)", "$1") : text);
