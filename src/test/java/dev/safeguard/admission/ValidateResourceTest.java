@@ -185,6 +185,34 @@ class ValidateResourceTest extends WebhookTestBase {
     }
 
     @Test
+    void debugContainerAddedThroughTheEphemeralContainersSubresourceIsJudged() {
+        String running = """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: web-5d8f-x2x
+                  namespace: shop
+                  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d8f, uid: u1, controller: true}]
+                spec:
+                  containers:
+                    - name: web
+                      image: registry.example.com/shop/web:1.4.2
+                """;
+        String debugged = running + """
+                  ephemeralContainers:
+                    - name: debugger
+                      image: busybox:1.36
+                      securityContext: {privileged: true}
+                """;
+        String body = Reviews.update(debugged, running).replace("\"operation\":\"UPDATE\"",
+                "\"subResource\":\"ephemeralcontainers\",\"operation\":\"UPDATE\"");
+        JsonNode response = post(body);
+        assertThat(response.path("allowed").asBoolean()).isFalse();
+        assertThat(response.path("status").path("message").asText()).contains("[privileged]").contains("debugger")
+                .doesNotContain("[readiness-probe]");
+    }
+
+    @Test
     void dryRunRequestsAreJudgedLikeRealOnes() {
         JsonNode response = post(Reviews.review("CREATE", Reviews.yaml(CARELESS), null, true));
         assertThat(response.path("allowed").asBoolean()).isFalse();

@@ -154,7 +154,7 @@ class ChartRenderTest {
                 String group = rule.path("apiGroups").get(0).asText();
                 rule.path("resources").forEach(r -> resources.add((group.isEmpty() ? "" : group + "/") + r.asText()));
             }
-            assertThat(resources).containsExactlyInAnyOrder("pods", "services", "apps/deployments",
+            assertThat(resources).containsExactlyInAnyOrder("pods", "pods/ephemeralcontainers", "services", "apps/deployments",
                     "apps/statefulsets", "apps/daemonsets", "apps/replicasets", "batch/jobs", "batch/cronjobs",
                     "policy/poddisruptionbudgets");
         }
