@@ -61,6 +61,8 @@ public class PolicyHolder {
                 policy = loader.load(file.get());
             } catch (RuleLoadException e) {
                 metrics.recordPolicyReload("failure");
+                // Said plainly before Quarkus prints its start-up failure with the stack trace.
+                LOG.errorf("cannot start: the policy file is not usable: %s", e.getMessage());
                 throw e;
             }
             install(policy, "loaded");

@@ -10,10 +10,12 @@ public class StartupReport {
 
     private static final Logger LOG = Logger.getLogger(StartupReport.class);
 
-    void onStart(@Observes StartupEvent event,
+    /** Takes the PolicyHolder so that the policy is loaded (or start-up has failed) before this reports. */
+    void onStart(@Observes StartupEvent event, PolicyHolder policies,
             @ConfigProperty(name = "quarkus.http.ssl-port") int tlsPort,
             @ConfigProperty(name = "quarkus.management.port") int managementPort,
             @ConfigProperty(name = "safeguard.tls.cert") String certificate) {
+        var policy = policies.current(); // loads the policy now: a bad one fails start-up before anything says "ready"
         String generated = System.getProperty(SelfSignedTls.GENERATED_PROPERTY);
         if (generated != null) {
             LOG.warnf("no TLS certificate configured (%s/%s): serving a generated self-signed certificate for "
@@ -22,7 +24,7 @@ public class StartupReport {
         } else {
             LOG.infof("serving TLS with certificate %s (reloaded when the file changes)", certificate);
         }
-        LOG.infof("admission webhook: POST https://0.0.0.0:%d/validate; health and metrics: http://0.0.0.0:%d/q/health, /q/metrics",
-                tlsPort, managementPort);
+        LOG.infof("admission webhook: POST https://0.0.0.0:%d/validate (policy %s, mode %s); health and metrics: "
+                + "http://0.0.0.0:%d/q/health, /q/metrics", tlsPort, policy.name(), policy.mode().id(), managementPort);
     }
 }
