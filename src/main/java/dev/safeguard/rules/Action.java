@@ -2,9 +2,6 @@ package dev.safeguard.rules;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /** What happens when a rule is violated, from most to least severe. */
 public enum Action {
@@ -19,18 +16,12 @@ public enum Action {
 
     @JsonValue
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return LowerCaseIds.of(this);
     }
 
     @JsonCreator
     public static Action parse(String value) {
-        for (Action action : values()) {
-            if (action.id().equals(value)) {
-                return action;
-            }
-        }
-        throw new IllegalArgumentException("unknown action '" + value + "', expected one of "
-                + Arrays.stream(values()).map(Action::id).collect(Collectors.joining(", ")));
+        return LowerCaseIds.parse(Action.class, "action", value);
     }
 
     /** True when this action is at least as severe as {@code other}. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.safeguard.SampleManifests;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,50 +30,10 @@ import org.junit.jupiter.api.Test;
 class ValidateResourceTest extends WebhookTestBase {
 
     /** Passes every rule that is on by default. */
-    static final String COMPLIANT = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: web, namespace: shop, labels: {app: web}}
-            spec:
-              replicas: 3
-              selector: {matchLabels: {app: web}}
-              template:
-                metadata: {labels: {app: web}}
-                spec:
-                  securityContext:
-                    runAsNonRoot: true
-                    seccompProfile: {type: RuntimeDefault}
-                  topologySpreadConstraints:
-                    - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway,
-                       labelSelector: {matchLabels: {app: web}}}
-                  containers:
-                    - name: web
-                      image: registry.example.com/shop/web:1.4.2
-                      resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 256Mi}}
-                      readinessProbe: {httpGet: {path: /ready, port: 8080}}
-                      livenessProbe: {httpGet: {path: /live, port: 8080}}
-                      securityContext:
-                        allowPrivilegeEscalation: false
-                        readOnlyRootFilesystem: true
-                        capabilities: {drop: [ALL]}
-            """;
+    static final String COMPLIANT = SampleManifests.compliant("shop", "web");
 
     /** What a hurried manifest looks like: four deny-level problems, several warnings and audit findings. */
-    static final String CARELESS = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: shop-api, namespace: shop}
-            spec:
-              replicas: 3
-              selector: {matchLabels: {app: shop-api}}
-              template:
-                metadata: {labels: {app: shop-api}}
-                spec:
-                  containers:
-                    - name: api
-                      image: shop/api:latest
-                      livenessProbe:
-            """;
+    static final String CARELESS = SampleManifests.careless("shop", "shop-api");
 
     JsonNode post(String review) {
         String body = webhook().body(review).post("/validate").then().statusCode(200)
