@@ -1,5 +1,6 @@
 package dev.safeguard.admission;
 
+import dev.safeguard.cluster.InformerRelatedObjects;
 import dev.safeguard.metrics.SafeguardMetrics;
 import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.Policy;
@@ -26,13 +27,15 @@ public class AdmissionHandler {
 
     private final PolicyHolder policies;
     private final SafeguardMetrics metrics;
+    private final RelatedObjects related;
     private final PolicyEngine engine = new PolicyEngine();
     private final boolean allowOnInternalError;
 
-    public AdmissionHandler(PolicyHolder policies, SafeguardMetrics metrics,
+    public AdmissionHandler(PolicyHolder policies, SafeguardMetrics metrics, InformerRelatedObjects related,
             @ConfigProperty(name = "safeguard.admission.on-internal-error", defaultValue = "allow") String onError) {
         this.policies = policies;
         this.metrics = metrics;
+        this.related = related;
         this.allowOnInternalError = !"deny".equalsIgnoreCase(onError);
     }
 
@@ -48,7 +51,7 @@ public class AdmissionHandler {
             Policy policy = policies.current();
             Subject subject = new Subject(request.object(), request.oldObject(), operation, request.namespace(),
                     request.userInfo(), request.dryRun());
-            Decision decision = engine.decide(policy, subject, RelatedObjects.NONE);
+            Decision decision = engine.decide(policy, subject, related);
             log(request, decision);
             metrics.recordDecision(decision, kind, request.namespace());
             metrics.recordRequest(kind, operation, SafeguardMetrics.decisionLabel(decision), request.dryRun(),

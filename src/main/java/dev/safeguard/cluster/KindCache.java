@@ -1,0 +1,99 @@
+package dev.safeguard.cluster;
+
+import dev.safeguard.rules.ObjectTree;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The objects of one kind as the engine reads them: each cached object of a namespace (read from the
+ * informer's namespace index, in memory) converted once per resourceVersion into a normalised
+ * {@link ObjectTree} that carries {@code kind} and {@code apiVersion} (list results lack them) and no
+ * {@code metadata.managedFields} (large, and no rule reads them).
+ */
+final class KindCache {
+
+    private record Converted(String resourceVersion, Map<String, Object> tree) {
+    }
+
+    private final ContextKind kind;
+    private final Function<String, List<? extends HasMetadata>> byNamespace;
+    private final Function<Object, Map<String, Object>> toMap;
+    private final Map<String, Converted> converted = new ConcurrentHashMap<>();
+
+    /**
+     * @param byNamespace the cached objects of one namespace (the informer's namespace index)
+     * @param toMap       a resource as a plain JSON-like map (the client's serialization)
+     */
+    KindCache(ContextKind kind, Function<String, List<? extends HasMetadata>> byNamespace,
+            Function<Object, Map<String, Object>> toMap) {
+        this.kind = kind;
+        this.byNamespace = byNamespace;
+        this.toMap = toMap;
+    }
+
+    ContextKind kind() {
+        return kind;
+    }
+
+    List<Map<String, Object>> list(String namespace) {
+        if (namespace == null) {
+            return List.of();
+        }
+        List<? extends HasMetadata> objects = byNamespace.apply(namespace);
+        List<Map<String, Object>> trees = new ArrayList<>(objects.size());
+        for (HasMetadata object : objects) {
+            // The index is exact, but a stale answer must never put another namespace's object in front of a rule.
+            if (namespace.equals(object.getMetadata().getNamespace())) {
+                trees.add(tree(object));
+            }
+        }
+        return trees;
+    }
+
+    /** Drops the converted copy of a deleted object. */
+    void forget(HasMetadata object) {
+        converted.remove(key(object));
+    }
+
+    int convertedCount() {
+        return converted.size();
+    }
+
+    private Map<String, Object> tree(HasMetadata object) {
+        String key = key(object);
+        String resourceVersion = object.getMetadata().getResourceVersion();
+        Converted cached = converted.get(key);
+        if (cached != null && resourceVersion != null && resourceVersion.equals(cached.resourceVersion())) {
+            return cached.tree();
+        }
+        Map<String, Object> tree = convert(object);
+        if (resourceVersion != null) {
+            converted.put(key, new Converted(resourceVersion, tree));
+        }
+        return tree;
+    }
+
+    /** The normalised tree of one object, with kind and apiVersion set and managedFields left out. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> convert(Object object) {
+        Map<String, Object> map = new LinkedHashMap<>(toMap.apply(object));
+        map.put("kind", kind.kind());
+        map.put("apiVersion", kind.apiVersion());
+        if (map.get("metadata") instanceof Map<?, ?> metadata && metadata.containsKey("managedFields")) {
+            Map<String, Object> trimmed = new LinkedHashMap<>((Map<String, Object>) metadata);
+            trimmed.remove("managedFields");
+            map.put("metadata", trimmed);
+        }
+        return (Map<String, Object>) ObjectTree.ofValue(map);
+    }
+
+    private static String key(HasMetadata object) {
+        String uid = object.getMetadata().getUid();
+        return uid != null ? uid : object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+    }
+}

@@ -1,0 +1,141 @@
+package dev.safeguard.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.safeguard.rules.InMemoryRelatedObjects;
+import dev.safeguard.rules.ObjectTree;
+import dev.safeguard.rules.PolicyEngine;
+import dev.safeguard.rules.RelatedObjects;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** What the informer cache hands the engine, without a cluster: a list over fake namespace-index contents. */
+class KindCacheTest {
+
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    /** As a list from the API server delivers it: no kind or apiVersion on the items. */
+    static GenericKubernetesResource pdb(String namespace, String name, String resourceVersion, int minAvailable) {
+        GenericKubernetesResource pdb = SERIALIZATION.unmarshal("""
+                {"metadata": {"name": "%s", "namespace": "%s", "uid": "uid-%s-%s", "resourceVersion": "%s",
+                              "labels": null,
+                              "managedFields": [{"manager": "kubectl", "operation": "Apply"}]},
+                 "spec": {"minAvailable": %d, "selector": {"matchLabels": {"app": "web"}}}}
+                """.formatted(name, namespace, namespace, name, resourceVersion, minAvailable),
+                GenericKubernetesResource.class);
+        return pdb;
+    }
+
+    private final List<GenericKubernetesResource> store = new ArrayList<>();
+    private final AtomicInteger conversions = new AtomicInteger();
+    private final KindCache cache = new KindCache(ContextKind.of("PodDisruptionBudget").orElseThrow(),
+            namespace -> store.stream().filter(o -> namespace.equals(o.getMetadata().getNamespace()))
+                    .map(HasMetadata.class::cast).toList(),
+            object -> {
+                conversions.incrementAndGet();
+                @SuppressWarnings("unchecked")
+                Map<String, Object> map = SERIALIZATION.convertValue(object, Map.class);
+                return map;
+            });
+
+    @Test
+    void objectsCarryKindAndApiVersionAreNormalisedAndLeaveManagedFieldsOut() {
+        store.add(pdb("shop", "web", "7", 3));
+
+        List<Map<String, Object>> found = cache.list("shop");
+
+        assertThat(found).hasSize(1);
+        Map<String, Object> tree = found.get(0);
+        assertThat(tree).containsEntry("kind", "PodDisruptionBudget").containsEntry("apiVersion", "policy/v1");
+        assertThat(ObjectTree.get(tree, "spec", "minAvailable")).isEqualTo(3L);
+        assertThat(ObjectTree.get(tree, "spec", "selector", "matchLabels", "app")).isEqualTo("web");
+        assertThat(ObjectTree.map(tree, "metadata")).containsEntry("name", "web").containsEntry("namespace", "shop")
+                .doesNotContainKey("managedFields").doesNotContainKey("labels");
+        // What ObjectTree builds: the engine can use it as it is (normalised() is true).
+        assertThat(ObjectTree.ofValue(tree)).isEqualTo(tree);
+    }
+
+    @Test
+    void onlyTheAskedNamespaceAndNeverTheUnknownOne() {
+        store.add(pdb("shop", "web", "1", 2));
+        store.add(pdb("shop", "api", "2", 2));
+        store.add(pdb("billing", "web", "3", 2));
+
+        assertThat(cache.list("shop")).extracting(t -> ObjectTree.string(t, "metadata", "name"))
+                .containsExactlyInAnyOrder("web", "api");
+        assertThat(cache.list("billing")).extracting(t -> ObjectTree.string(t, "metadata", "namespace"))
+                .containsExactly("billing");
+        assertThat(cache.list("default")).isEmpty();
+        assertThat(cache.list(null)).isEmpty();
+    }
+
+    @Test
+    void aStaleIndexAnswerNeverLeaksAnotherNamespace() {
+        store.add(pdb("billing", "web", "3", 2));
+        KindCache wrongIndex = new KindCache(ContextKind.of("PodDisruptionBudget").orElseThrow(),
+                namespace -> List.copyOf(store), object -> SERIALIZATION.convertValue(object, Map.class));
+
+        assertThat(wrongIndex.list("shop")).isEmpty();
+    }
+
+    @Test
+    void convertedOncePerResourceVersionAndForgottenOnDelete() {
+        GenericKubernetesResource first = pdb("shop", "web", "7", 3);
+        store.add(first);
+        cache.list("shop");
+        cache.list("shop");
+        assertThat(conversions).hasValue(1);
+
+        store.set(0, pdb("shop", "web", "8", 1));
+        assertThat(ObjectTree.get(cache.list("shop").get(0), "spec", "minAvailable")).isEqualTo(1L);
+        assertThat(conversions).hasValue(2);
+        assertThat(cache.convertedCount()).isEqualTo(1);
+
+        cache.forget(store.remove(0));
+        assertThat(cache.convertedCount()).isZero();
+    }
+
+    @Test
+    void everyKindTheBuiltInRulesDeclareHasAnInformerDefinition() throws Exception {
+        var pack = new dev.safeguard.rules.RuleLoader(new dev.safeguard.rules.RuleCompiler()).loadBuiltInPack();
+        var kinds = InformerRelatedObjects.declaredKinds(dev.safeguard.rules.RuleSet.withDefaults(pack));
+        assertThat(kinds).containsExactlyInAnyOrder("PodDisruptionBudget", "Service", "Deployment", "StatefulSet",
+                "ReplicaSet", "HorizontalPodAutoscaler");
+        assertThat(ContextKind.KNOWN.keySet()).containsAll(kinds);
+        assertThat(ContextKind.of("HorizontalPodAutoscaler").orElseThrow().apiVersion()).isEqualTo("autoscaling/v2");
+        assertThat(ContextKind.of("Service").orElseThrow().apiVersion()).isEqualTo("v1");
+        assertThat(ContextKind.of("Service").orElseThrow().definition().getPlural()).isEqualTo("services");
+    }
+
+    @Test
+    void theEngineJudgesADeploymentAgainstTheCachedBudget() throws Exception {
+        store.add(pdb("shop", "web-pdb", "7", 3));
+        RelatedObjects related = new RelatedObjects() {
+            @Override
+            public List<Map<String, Object>> list(String kind, String namespace) {
+                return kind.equals("PodDisruptionBudget") ? cache.list(namespace) : List.of();
+            }
+
+            @Override
+            public boolean normalised() {
+                return true;
+            }
+        };
+        var pack = new dev.safeguard.rules.RuleLoader(new dev.safeguard.rules.RuleCompiler()).loadBuiltInPack();
+        var policy = dev.safeguard.rules.Policy.builtIn(pack);
+        Map<String, Object> deployment = ObjectTree.of(new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(
+                dev.safeguard.SampleManifests.compliant("shop", "web")));
+        // compliant: 3 replicas, app=web
+        var subject = new dev.safeguard.rules.Subject(deployment, null, "CREATE", "shop", Map.of(), false);
+        var decision = new PolicyEngine().decide(policy, subject, related);
+        assertThat(decision.denied()).extracting(v -> v.ruleId()).contains("pdb-allows-disruption");
+        assertThat(new PolicyEngine().decide(policy, subject, new InMemoryRelatedObjects(List.of())).denied())
+                .extracting(v -> v.ruleId()).doesNotContain("pdb-allows-disruption");
+    }
+}
