@@ -215,7 +215,7 @@ class ChartRenderTest {
             }
             assertThat(granted).containsExactlyInAnyOrder("pods", "services", "namespaces",
                     "policy/poddisruptionbudgets", "apps/deployments", "apps/statefulsets", "apps/daemonsets",
-                    "apps/replicasets", "batch/jobs", "batch/cronjobs");
+                    "apps/replicasets", "batch/jobs", "batch/cronjobs", "autoscaling/horizontalpodautoscalers");
 
             JsonNode binding = render.one("ClusterRoleBinding");
             assertThat(binding.path("roleRef").path("name").asText())
@@ -248,6 +248,7 @@ class ChartRenderTest {
         void serviceSettingsComeFromValues() {
             assertThat(render.env("SAFEGUARD_METRICS_NAMESPACE_LABEL")).isEqualTo("true");
             assertThat(render.env("SAFEGUARD_RATCHETING")).isEqualTo("true");
+            assertThat(render.env("SAFEGUARD_CONTEXT_ENABLED")).as("context lookups on in the cluster").isEqualTo("true");
             assertThat(render.container().has("args")).as("no args: the image serves").isFalse();
             assertThat(render.container().path("image").asText())
                     .isEqualTo("registry.example.com/kube-safeguard:0.1.0-SNAPSHOT");

@@ -41,6 +41,8 @@ class ChartValuesTest {
             tls.certManager.issuer               | ca         | additional properties 'issuer' not allowed
             podDisruptionBudget.maxUnavailable   | 0          | /podDisruptionBudget/maxUnavailable'
             metrics.serviceMonitor.enabled       | yes please | /metrics/serviceMonitor/enabled': got string, want boolean
+            context.enabled                      | yes please | /context/enabled': got string, want boolean
+            context.namespaces                   | all        | additional properties 'namespaces' not allowed
             image.tag                            | latest     | /image/tag'
             """)
     void schemaRefusesWrongTypesAndUnknownKeys(String key, String value, String message) {
