@@ -16,6 +16,7 @@ import jakarta.enterprise.inject.Instance;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,6 +45,7 @@ public class InformerRelatedObjects implements RelatedObjects {
     private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers = new ConcurrentHashMap<>();
     private final Set<String> reportedUnknown = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean reportedNotSynced = new AtomicBoolean();
+    private final AtomicBoolean reportedReady = new AtomicBoolean();
     private volatile boolean synced;
 
     public InformerRelatedObjects(
@@ -117,8 +119,8 @@ public class InformerRelatedObjects implements RelatedObjects {
         informer.start().whenComplete((ignored, error) -> {
             if (error == null) {
                 LOG.infof("context lookups: %s cached (%d objects)", kind.plural(), informer.getStore().list().size());
-                if (allSynced()) {
-                    LOG.infof("context lookups ready: every informer synced %s", informers.keySet());
+                if (allSynced() && reportedReady.compareAndSet(false, true)) {
+                    LOG.infof("context lookups ready: every informer synced %s", status().keySet());
                 }
             }
         });
@@ -145,7 +147,7 @@ public class InformerRelatedObjects implements RelatedObjects {
 
     /** For readiness: kind -> whether its informer has synced. */
     public Map<String, Boolean> status() {
-        Map<String, Boolean> status = new java.util.TreeMap<>();
+        Map<String, Boolean> status = new TreeMap<>();
         informers.forEach((kind, informer) -> status.put(kind, informer.hasSynced()));
         return status;
     }
@@ -177,6 +179,7 @@ public class InformerRelatedObjects implements RelatedObjects {
                 // A reloaded policy declared a kind no rule declared at start-up: watch it from now on.
                 LOG.infof("context lookups: %s newly declared in related:, starting to watch it", kind);
                 synced = false;
+                reportedReady.set(false);
                 inform(kind);
             }
             return List.of();

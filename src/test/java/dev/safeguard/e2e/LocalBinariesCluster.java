@@ -31,6 +31,7 @@ public final class LocalBinariesCluster implements KubeCluster {
     private final boolean download = Boolean.getBoolean("safeguard.e2e.download");
     private KubeAPIServer server;
     private Config config;
+    private String kubeConfigYaml;
 
     @Override
     public String name() {
@@ -91,7 +92,13 @@ public final class LocalBinariesCluster implements KubeCluster {
                 .withUpdateKubeConfig(false)
                 .build());
         server.start();
-        config = Config.fromKubeconfig(server.getKubeConfigYaml());
+        kubeConfigYaml = server.getKubeConfigYaml();
+        config = Config.fromKubeconfig(kubeConfigYaml);
+    }
+
+    /** A kubeconfig for an administrator of the running API server (client certificate, CA data inline). */
+    public String kubeConfigYaml() {
+        return kubeConfigYaml;
     }
 
     @Override
