@@ -36,7 +36,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The admission scenarios of issue 6, driven through a real API server that calls the packaged webhook over
  * TLS. Subclasses pick the cluster provider ({@link OnCluster}) and launch the webhook
- * ({@code @QuarkusIntegrationTest} with {@link E2EWebhook}). Every scenario sets the policy mode it needs and
+ * ({@code @QuarkusIntegrationTest} with {@link E2EWebhook}, context lookups on against the same cluster).
+ * Every scenario sets the policy mode it needs and
  * works in its own namespace, so the order only makes the log easier to read.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -53,7 +54,8 @@ abstract class AdmissionScenarios {
     /** Not sent to the webhook either: the exported ValidatingAdmissionPolicies alone judge it. */
     static final String VAP_NAMESPACE = "e2e-vap";
     static final List<String> NAMESPACES = List.of("e2e-enforce", "e2e-audit", "e2e-dry-run", Webhook.EXCLUDED_NAMESPACE,
-            "e2e-exempt", "e2e-ratchet", DOWN_NAMESPACE, VAP_NAMESPACE);
+            "e2e-exempt", "e2e-ratchet", DOWN_NAMESPACE, VAP_NAMESPACE, "e2e-context-pdb", "e2e-context-svc",
+            "e2e-context-no-pdb");
 
     static KubeCluster cluster;
     static KubernetesClient client;
@@ -78,6 +80,10 @@ abstract class AdmissionScenarios {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
                     .serverSideApply();
         }
+        // The webhook has context lookups on: the compliant "web" Deployments of these scenarios have their
+        // disruption budget (else pdb-for-replicas warns).
+        client.resource(pdb("e2e-enforce", "web", "maxUnavailable: 1")).serverSideApply();
+        client.resource(pdb("e2e-dry-run", "web", "maxUnavailable: 1")).serverSideApply();
         registered = false;
     }
 
@@ -97,6 +103,8 @@ abstract class AdmissionScenarios {
             return;
         }
         webhook.use(Mode.ENFORCE);
+        // Ready means every informer cache has synced: the budgets created above are in it.
+        webhook.awaitReady();
         register(registration());
         awaitWebhookJudges("e2e-enforce", REGISTRATION, DENIED_PREFIX);
         registered = true;
@@ -137,6 +145,46 @@ abstract class AdmissionScenarios {
                             throw e;
                         }
                         return true;
+                    }
+                });
+    }
+
+    static HasMetadata pdb(String namespace, String app, String budget) {
+        return client.getKubernetesSerialization().unmarshal("""
+                apiVersion: policy/v1
+                kind: PodDisruptionBudget
+                metadata: {name: %s, namespace: %s}
+                spec:
+                  %s
+                  selector: {matchLabels: {app: %s}}
+                """.formatted(app, namespace, budget, app), HasMetadata.class);
+    }
+
+    static HasMetadata service(String namespace, String name, String app) {
+        return client.getKubernetesSerialization().unmarshal("""
+                apiVersion: v1
+                kind: Service
+                metadata: {name: %s, namespace: %s}
+                spec:
+                  selector: {app: %s}
+                  ports: [{port: 80, targetPort: 8080}]
+                """.formatted(name, namespace, app), HasMetadata.class);
+    }
+
+    /**
+     * The webhook's informers see objects created through the API server a moment later: send server-side
+     * dry-runs of {@code object} until the answer (refusal message or warnings) shows {@code expected}.
+     */
+    static void awaitContext(HasMetadata object, String expected) {
+        await("the webhook's informer cache reflecting the cluster (" + expected + ")").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    WARNINGS.clear();
+                    try {
+                        client.resource(object).dryRun().create();
+                        return WARNINGS.safeguard().stream().anyMatch(w -> w.contains(expected));
+                    } catch (KubernetesClientException e) {
+                        return e.getMessage().contains(expected);
                     }
                 });
     }
@@ -428,6 +476,50 @@ abstract class AdmissionScenarios {
             client.admissionRegistration().v1().validatingAdmissionPolicyBindings().withLabel("safeguard.dev/rule").delete();
             client.admissionRegistration().v1().validatingAdmissionPolicies().withLabel("safeguard.dev/rule").delete();
         }
+    }
+
+    @Test
+    @Order(11)
+    void contextAMultiReplicaDeploymentWithNoBudgetInItsNamespaceIsWarned() {
+        webhook.use(Mode.ENFORCE);
+        awaitContext(Manifests.compliant("e2e-context-no-pdb", "web"), "[pdb-for-replicas]");
+
+        Deployment created = create(Manifests.compliant("e2e-context-no-pdb", "web"));
+
+        assertThat(created.getMetadata().getUid()).isNotBlank();
+        assertThat(WARNINGS.safeguard()).anyMatch(w -> w.startsWith("[pdb-for-replicas] 3 replicas but no PodDisruptionBudget"));
+    }
+
+    @Test
+    @Order(12)
+    void contextABudgetThatAllowsNoDisruptionRefusesTheDeploymentItSelects() {
+        webhook.use(Mode.ENFORCE);
+        client.resource(pdb("e2e-context-pdb", "web", "minAvailable: 3")).create();
+        awaitContext(Manifests.compliant("e2e-context-pdb", "web"), "[pdb-allows-disruption]");
+
+        KubernetesClientException refused = refused(() -> client.resource(Manifests.compliant("e2e-context-pdb", "web")).create());
+
+        assertThat(refused.getCode()).isEqualTo(403);
+        assertThat(refused.getStatus().getMessage())
+                .startsWith(DENIED_PREFIX + "Deployment e2e-context-pdb/web violates 1 kube-safeguard rule:")
+                .contains("[pdb-allows-disruption] ");
+        assertThat(get("e2e-context-pdb", "web")).isNull();
+    }
+
+    @Test
+    @Order(13)
+    void contextASecondServiceWithTheSameSelectorIsWarned() {
+        webhook.use(Mode.ENFORCE);
+        WARNINGS.clear();
+        client.resource(service("e2e-context-svc", "web", "web")).create();
+        assertThat(WARNINGS.safeguard()).noneMatch(w -> w.startsWith("[unique-service-selector]"));
+        awaitContext(service("e2e-context-svc", "web-canary", "web"), "[unique-service-selector]");
+
+        WARNINGS.clear();
+        HasMetadata created = client.resource(service("e2e-context-svc", "web-canary", "web")).create();
+
+        assertThat(created.getMetadata().getUid()).isNotBlank();
+        assertThat(WARNINGS.safeguard()).anyMatch(w -> w.startsWith("[unique-service-selector] "));
     }
 
     /**

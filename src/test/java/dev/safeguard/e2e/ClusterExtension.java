@@ -33,6 +33,10 @@ public class ClusterExtension implements ExecutionCondition, ParameterResolver {
             }
             return ConditionEvaluationResult.disabled(reason);
         }
+        if (context.getTestMethod().isEmpty()) {
+            // Before @QuarkusIntegrationTest launches the webhook: E2EWebhook points its informers here.
+            E2EWebhook.writeKubeconfig(started.cluster().kubeConfigYaml());
+        }
         return ConditionEvaluationResult.enabled("running on " + started.cluster().name());
     }
 

@@ -20,10 +20,25 @@ public class E2EWebhook implements QuarkusTestResourceLifecycleManager {
     /** The hostname a container-based cluster uses to reach the test machine (Testcontainers' host port forwarding). */
     static final String CONTAINER_HOST_ALIAS = "host.testcontainers.internal";
 
+    /** The kubeconfig of the cluster of the test class about to run, written by {@link ClusterExtension}. */
+    static final Path KUBECONFIG = Path.of("target", "e2e-webhook", "kubeconfig.yaml").toAbsolutePath();
+
     private Webhook webhook;
+
+    static void writeKubeconfig(String yaml) {
+        try {
+            Files.createDirectories(KUBECONFIG.getParent());
+            Files.writeString(KUBECONFIG, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     @Override
     public Map<String, String> start() {
+        if (!Files.isRegularFile(KUBECONFIG)) {
+            throw new IllegalStateException("no kubeconfig at " + KUBECONFIG + ": the cluster was not started first");
+        }
         try {
             Path directory = Files.createDirectories(Path.of("target", "e2e-webhook").toAbsolutePath());
             Path tls = Files.createDirectories(directory.resolve("tls"));
@@ -35,6 +50,9 @@ public class E2EWebhook implements QuarkusTestResourceLifecycleManager {
                     policyDirectory.resolve("policy.yaml"));
             webhook.writePolicy(Webhook.Mode.ENFORCE);
             return Map.of(
+                    // Context lookups against the cluster under test: informers through fabric8's kubeconfig property.
+                    "safeguard.context.enabled", "true",
+                    "kubeconfig", KUBECONFIG.toString(),
                     "safeguard.tls.cert", serving[0].toString(),
                     "safeguard.tls.key", serving[1].toString(),
                     // Later than the launcher's own -Dquarkus.http.ssl-port on the command line, so these win.

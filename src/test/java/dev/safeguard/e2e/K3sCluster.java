@@ -21,6 +21,7 @@ public final class K3sCluster implements KubeCluster {
     private final String image = System.getProperty("safeguard.e2e.k3s.image", DEFAULT_IMAGE);
     private K3sContainer container;
     private Config config;
+    private String kubeConfigYaml;
 
     @Override
     public String name() {
@@ -44,7 +45,13 @@ public final class K3sCluster implements KubeCluster {
         Testcontainers.exposeHostPorts(E2EPorts.webhook(), E2EPorts.dead());
         container = new K3sContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("rancher/k3s"));
         container.start();
-        config = Config.fromKubeconfig(container.getKubeConfigYaml());
+        kubeConfigYaml = container.getKubeConfigYaml();
+        config = Config.fromKubeconfig(kubeConfigYaml);
+    }
+
+    @Override
+    public String kubeConfigYaml() {
+        return kubeConfigYaml;
     }
 
     @Override

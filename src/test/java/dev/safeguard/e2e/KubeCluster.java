@@ -26,6 +26,9 @@ public interface KubeCluster extends AutoCloseable {
     /** fabric8 client configuration for an administrator of the cluster. */
     Config clientConfig();
 
+    /** The same administrator as a kubeconfig, for the packaged webhook's informers (context lookups). */
+    String kubeConfigYaml();
+
     /** The host under which the API server reaches a port opened on the machine running the tests. */
     String testMachineHost();
 

@@ -97,6 +97,7 @@ public final class LocalBinariesCluster implements KubeCluster {
     }
 
     /** A kubeconfig for an administrator of the running API server (client certificate, CA data inline). */
+    @Override
     public String kubeConfigYaml() {
         return kubeConfigYaml;
     }

@@ -107,6 +107,13 @@ public final class Webhook {
                 .until(() -> sample(metrics(), "safeguard_policy_info", labels) == 1);
     }
 
+    /** Waits until /q/health/ready answers 200: the policy is loaded and every informer cache has synced. */
+    void awaitReady() {
+        await("the webhook ready (informer caches synced)").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+    }
+
     /** Prometheus text from the management port. */
     String metrics() {
         try {
