@@ -59,15 +59,6 @@ class ContextLookupsTest extends WebhookTestBase {
         client.resource(yaml).serverSideApply();
     }
 
-    JsonNode post(String review) {
-        String body = webhook().body(review).post("/validate").then().statusCode(200).extract().asString();
-        try {
-            return Reviews.JSON.readTree(body).path("response");
-        } catch (Exception e) {
-            throw new AssertionError(body, e);
-        }
-    }
-
     /** Posts {@code review} until the answer satisfies {@code expected}: the informer sees new objects within moments. */
     JsonNode awaitAnswer(String review, Predicate<JsonNode> expected) {
         JsonNode[] last = new JsonNode[1];
@@ -80,7 +71,7 @@ class ContextLookupsTest extends WebhookTestBase {
     }
 
     static List<String> warnings(JsonNode response) {
-        return ValidateResourceTest.texts(response.path("warnings"));
+        return texts(response.path("warnings"));
     }
 
     @Test

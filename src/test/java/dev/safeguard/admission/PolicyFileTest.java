@@ -27,22 +27,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PolicyFileTest extends WebhookTestBase {
 
-    JsonNode post(String review) {
-        String body = webhook().body(review).post("/validate").then().statusCode(200).extract().asString();
-        try {
-            return Reviews.JSON.readTree(body).path("response");
-        } catch (Exception e) {
-            throw new AssertionError(body, e);
-        }
-    }
-
     @Test
     @Order(1)
     void auditModeAllowsAndReturnsWouldDeniesAsWarningsAndCountsThem() {
         String before = MetricsScrape.scrape();
         JsonNode response = post(Reviews.review("CREATE", Reviews.yaml(ValidateResourceTest.CARELESS), null, true));
         assertThat(response.path("allowed").asBoolean()).isTrue();
-        List<String> warnings = ValidateResourceTest.texts(response.path("warnings"));
+        List<String> warnings = texts(response.path("warnings"));
         assertThat(warnings).anyMatch(w -> w.startsWith("[replicas-spread] (audit mode, would deny) "))
                 .anyMatch(w -> w.startsWith("[image-tag] (audit mode, would deny) "))
                 // turned off by the policy
@@ -64,7 +55,7 @@ class PolicyFileTest extends WebhookTestBase {
         String before = MetricsScrape.scrape();
         JsonNode response = post(Reviews.create(ValidateResourceTest.COMPLIANT));
         assertThat(response.path("allowed").asBoolean()).isTrue();
-        assertThat(ValidateResourceTest.texts(response.path("warnings")))
+        assertThat(texts(response.path("warnings")))
                 .anyMatch(w -> w.startsWith("[strategy-declared] could not be evaluated and was skipped:"));
         assertThat(MetricsScrape.value(MetricsScrape.scrape(), "safeguard_rule_errors_total", "rule=\"strategy-declared\""))
                 .isEqualTo(MetricsScrape.value(before, "safeguard_rule_errors_total", "rule=\"strategy-declared\"") + 1);
@@ -75,7 +66,7 @@ class PolicyFileTest extends WebhookTestBase {
     void excludedNamespaceIsNotEvaluated() {
         JsonNode response = post(Reviews.create(ValidateResourceTest.CARELESS.replace("namespace: shop", "namespace: sandbox")));
         assertThat(response.path("allowed").asBoolean()).isTrue();
-        assertThat(ValidateResourceTest.texts(response.path("warnings"))).isEmpty();
+        assertThat(texts(response.path("warnings"))).isEmpty();
     }
 
     @Test
@@ -131,7 +122,7 @@ class PolicyFileTest extends WebhookTestBase {
 
         JsonNode noReason = post(Reviews.create(exempted.replace("safeguard.dev/exempt-reason", "note")));
         assertThat(noReason.path("allowed").asBoolean()).isFalse();
-        assertThat(ValidateResourceTest.texts(noReason.path("warnings")))
+        assertThat(texts(noReason.path("warnings")))
                 .anyMatch(w -> w.contains("needs a non-empty safeguard.dev/exempt-reason"));
     }
 
@@ -141,7 +132,7 @@ class PolicyFileTest extends WebhookTestBase {
         String legacy = ValidateResourceTest.CARELESS;
         JsonNode scaled = post(Reviews.update(legacy.replace("replicas: 3", "replicas: 5"), legacy));
         assertThat(scaled.path("allowed").asBoolean()).isTrue();
-        assertThat(ValidateResourceTest.texts(scaled.path("warnings")))
+        assertThat(texts(scaled.path("warnings")))
                 .anyMatch(w -> w.startsWith("[replicas-spread] (already present before this update"));
         String imageLine = legacy.lines().filter(line -> line.contains("image: shop/api:latest")).findFirst().orElseThrow();
         String indent = imageLine.substring(0, imageLine.indexOf("image:"));

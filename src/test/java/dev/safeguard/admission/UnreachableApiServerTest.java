@@ -68,15 +68,6 @@ class UnreachableApiServerTest extends WebhookTestBase {
         }
     }
 
-    JsonNode post(String review) {
-        String body = webhook().body(review).post("/validate").then().statusCode(200).extract().asString();
-        try {
-            return Reviews.JSON.readTree(body).path("response");
-        } catch (Exception e) {
-            throw new AssertionError(body, e);
-        }
-    }
-
     @Test
     void notReadyWhileTheCachesCannotSync() {
         String health = management().get("/q/health/ready").then().statusCode(503).extract().asString();
@@ -88,7 +79,7 @@ class UnreachableApiServerTest extends WebhookTestBase {
         JsonNode compliant = post(Reviews.create(SampleManifests.compliant("shop", "web")));
         assertThat(compliant.path("allowed").asBoolean()).isTrue();
         // No cache, no guess: without context the rule does not claim there is no budget.
-        assertThat(ValidateResourceTest.texts(compliant.path("warnings"))).noneMatch(w -> w.startsWith("[pdb-for-replicas]"));
+        assertThat(texts(compliant.path("warnings"))).noneMatch(w -> w.startsWith("[pdb-for-replicas]"));
 
         JsonNode careless = post(Reviews.create(SampleManifests.careless("shop", "shop-api")));
         assertThat(careless.path("allowed").asBoolean()).isFalse();

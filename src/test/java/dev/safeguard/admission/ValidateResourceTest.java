@@ -35,26 +35,6 @@ class ValidateResourceTest extends WebhookTestBase {
     /** What a hurried manifest looks like: four deny-level problems, several warnings and audit findings. */
     static final String CARELESS = SampleManifests.careless("shop", "shop-api");
 
-    JsonNode post(String review) {
-        String body = webhook().body(review).post("/validate").then().statusCode(200)
-                .contentType(containsString("application/json")).extract().asString();
-        try {
-            JsonNode response = Reviews.JSON.readTree(body);
-            assertThat(response.path("apiVersion").asText()).isEqualTo("admission.k8s.io/v1");
-            assertThat(response.path("kind").asText()).isEqualTo("AdmissionReview");
-            assertThat(response.path("response").path("uid").asText()).isEqualTo(Reviews.uidOf(review));
-            return response.path("response");
-        } catch (IOException e) {
-            throw new AssertionError("response is not JSON: " + body, e);
-        }
-    }
-
-    static List<String> texts(JsonNode array) {
-        List<String> texts = new ArrayList<>();
-        array.forEach(node -> texts.add(node.asText()));
-        return texts;
-    }
-
     @Test
     void compliantDeploymentIsAllowedWithoutWarnings() {
         JsonNode response = post(Reviews.create(COMPLIANT));
