@@ -2,6 +2,7 @@ package dev.safeguard.cli;
 
 import dev.cel.common.CelValidationException;
 import dev.safeguard.rules.Action;
+import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.Mode;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.PolicyEngine;
@@ -48,32 +49,6 @@ final class VapExporter {
 
     /** Variables a VAP has under the same name and meaning. */
     private static final Set<String> NATIVE = Set.of("object", "oldObject", "request");
-
-    /** Group, version and resource of each kind a rule may match. */
-    record Resource(String group, String version, String resource) {
-    }
-
-    static final Map<String, Resource> RESOURCES = Map.ofEntries(
-            Map.entry("Pod", new Resource("", "v1", "pods")),
-            Map.entry("Service", new Resource("", "v1", "services")),
-            Map.entry("ConfigMap", new Resource("", "v1", "configmaps")),
-            Map.entry("Secret", new Resource("", "v1", "secrets")),
-            Map.entry("ServiceAccount", new Resource("", "v1", "serviceaccounts")),
-            Map.entry("PersistentVolumeClaim", new Resource("", "v1", "persistentvolumeclaims")),
-            Map.entry("ReplicationController", new Resource("", "v1", "replicationcontrollers")),
-            Map.entry("Namespace", new Resource("", "v1", "namespaces")),
-            Map.entry("Deployment", new Resource("apps", "v1", "deployments")),
-            Map.entry("StatefulSet", new Resource("apps", "v1", "statefulsets")),
-            Map.entry("DaemonSet", new Resource("apps", "v1", "daemonsets")),
-            Map.entry("ReplicaSet", new Resource("apps", "v1", "replicasets")),
-            Map.entry("Job", new Resource("batch", "v1", "jobs")),
-            Map.entry("CronJob", new Resource("batch", "v1", "cronjobs")),
-            Map.entry("PodDisruptionBudget", new Resource("policy", "v1", "poddisruptionbudgets")),
-            Map.entry("HorizontalPodAutoscaler", new Resource("autoscaling", "v2", "horizontalpodautoscalers")),
-            Map.entry("Ingress", new Resource("networking.k8s.io", "v1", "ingresses")),
-            Map.entry("NetworkPolicy", new Resource("networking.k8s.io", "v1", "networkpolicies")),
-            Map.entry("Role", new Resource("rbac.authorization.k8s.io", "v1", "roles")),
-            Map.entry("RoleBinding", new Resource("rbac.authorization.k8s.io", "v1", "rolebindings")));
 
     /**
      * Functions of the CEL environment every API server serving admissionregistration.k8s.io/v1 (1.30+) offers
@@ -136,7 +111,7 @@ final class VapExporter {
                     + "): a ValidatingAdmissionPolicy sees only the object under review, not the other objects "
                     + "of its namespace");
         }
-        List<String> unknownKinds = rule.match().kinds().stream().filter(kind -> !RESOURCES.containsKey(kind)).toList();
+        List<String> unknownKinds = rule.match().kinds().stream().filter(kind -> ApiResource.of(kind).isEmpty()).toList();
         if (!unknownKinds.isEmpty()) {
             throw new NotExportable("matches kind " + String.join(", ", unknownKinds) + ", whose API group and "
                     + "resource the exporter does not know");
@@ -263,10 +238,10 @@ final class VapExporter {
     private static List<Map<String, Object>> resourceRules(List<String> kinds) {
         Map<String, Map<String, Set<String>>> byGroup = new TreeMap<>();
         for (String kind : kinds) {
-            Resource resource = RESOURCES.get(kind);
+            ApiResource resource = ApiResource.of(kind).orElseThrow();
             byGroup.computeIfAbsent(resource.group(), group -> new TreeMap<>())
                     .computeIfAbsent(resource.version(), version -> new TreeSet<>())
-                    .add(resource.resource());
+                    .add(resource.plural());
         }
         List<Map<String, Object>> rules = new ArrayList<>();
         byGroup.forEach((group, versions) -> versions.forEach((version, resources) -> {

@@ -1,36 +1,30 @@
 package dev.safeguard.cluster;
 
+import dev.safeguard.rules.ApiResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * A kind a rule may declare in {@code related:} and where the API server serves it. Only these kinds can be
- * watched; a rule asking for another one sees no context for it (and the start-up log says so).
+ * The kinds a rule may declare in {@code related:} that the webhook can watch: those the chart's RBAC lets it
+ * list and watch. A rule asking for another one sees no context for it (and the start-up log says so).
  */
-record ContextKind(String kind, String group, String version, String plural) {
+final class ContextKind {
 
-    static final Map<String, ContextKind> KNOWN = Map.of(
-            "PodDisruptionBudget", new ContextKind("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets"),
-            "Service", new ContextKind("Service", "", "v1", "services"),
-            "Deployment", new ContextKind("Deployment", "apps", "v1", "deployments"),
-            "StatefulSet", new ContextKind("StatefulSet", "apps", "v1", "statefulsets"),
-            "ReplicaSet", new ContextKind("ReplicaSet", "apps", "v1", "replicasets"),
-            "HorizontalPodAutoscaler",
-            new ContextKind("HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers"));
+    static final Set<String> WATCHABLE = Set.of("PodDisruptionBudget", "Service", "Deployment", "StatefulSet",
+            "ReplicaSet", "HorizontalPodAutoscaler");
 
-    static Optional<ContextKind> of(String kind) {
-        return Optional.ofNullable(KNOWN.get(kind));
+    private ContextKind() {
     }
 
-    /** {@code policy/v1}, or {@code v1} for the core group. */
-    String apiVersion() {
-        return group.isEmpty() ? version : group + "/" + version;
+    static Optional<ApiResource> of(String kind) {
+        return WATCHABLE.contains(kind) ? ApiResource.of(kind) : Optional.empty();
     }
 
-    ResourceDefinitionContext definition() {
+    static ResourceDefinitionContext definition(ApiResource resource) {
         return new ResourceDefinitionContext.Builder()
-                .withGroup(group).withVersion(version).withPlural(plural).withKind(kind).withNamespaced(true)
+                .withGroup(resource.group()).withVersion(resource.version()).withPlural(resource.plural())
+                .withKind(resource.kind()).withNamespaced(resource.namespaced())
                 .build();
     }
 }

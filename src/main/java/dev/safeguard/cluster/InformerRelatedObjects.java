@@ -1,5 +1,6 @@
 package dev.safeguard.cluster;
 
+import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.RelatedObjects;
 import dev.safeguard.rules.RuleSet;
 import dev.safeguard.server.PolicyHolder;
@@ -84,12 +85,12 @@ public class InformerRelatedObjects implements RelatedObjects {
         var known = ContextKind.of(kindName);
         if (known.isEmpty()) {
             LOG.warnf("context lookups: no informer for kind %s (known: %s); rules see none of them", kindName,
-                    new TreeSet<>(ContextKind.KNOWN.keySet()));
+                    new TreeSet<>(ContextKind.WATCHABLE));
             return;
         }
-        ContextKind kind = known.get();
+        ApiResource kind = known.get();
         KubernetesClient client = clients.get();
-        SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(kind.definition())
+        SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(ContextKind.definition(kind))
                 .inAnyNamespace().runnableInformer(0);
         // The namespace index is on by default (Cache.NAMESPACE_INDEX); list() reads through it.
         KindCache cache = new KindCache(kind,

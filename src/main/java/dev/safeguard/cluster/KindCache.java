@@ -1,5 +1,6 @@
 package dev.safeguard.cluster;
 
+import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.ObjectTree;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ final class KindCache {
     private record Converted(String resourceVersion, Map<String, Object> tree) {
     }
 
-    private final ContextKind kind;
+    private final ApiResource kind;
     private final Function<String, List<? extends HasMetadata>> byNamespace;
     private final Function<Object, Map<String, Object>> toMap;
     private final Map<String, Converted> converted = new ConcurrentHashMap<>();
@@ -29,14 +30,14 @@ final class KindCache {
      * @param byNamespace the cached objects of one namespace (the informer's namespace index)
      * @param toMap       a resource as a plain JSON-like map (the client's serialization)
      */
-    KindCache(ContextKind kind, Function<String, List<? extends HasMetadata>> byNamespace,
+    KindCache(ApiResource kind, Function<String, List<? extends HasMetadata>> byNamespace,
             Function<Object, Map<String, Object>> toMap) {
         this.kind = kind;
         this.byNamespace = byNamespace;
         this.toMap = toMap;
     }
 
-    ContextKind kind() {
+    ApiResource kind() {
         return kind;
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safeguard.rules.Action;
+import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.CompiledRule;
 import dev.safeguard.rules.Mode;
 import dev.safeguard.rules.ObjectTree;
@@ -117,7 +118,7 @@ class VapApiServerTest {
             for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
                 Map<String, Object> object = new LinkedHashMap<>(RulesTestSupport.fixture(file).object());
                 String kind = (String) object.get("kind");
-                if (!VapExporter.RESOURCES.containsKey(kind)) {
+                if (ApiResource.of(kind).isEmpty()) {
                     continue; // kinds the export cannot address
                 }
                 String namespace = namespaced(object, "fixtures");
@@ -239,10 +240,10 @@ class VapApiServerTest {
     }
 
     private static String collection(String kind, String namespace) {
-        VapExporter.Resource resource = VapExporter.RESOURCES.get(kind);
+        ApiResource resource = ApiResource.of(kind).orElseThrow();
         String prefix = resource.group().isEmpty() ? "/api/" + resource.version()
                 : "/apis/" + resource.group() + "/" + resource.version();
-        return prefix + "/namespaces/" + namespace + "/" + resource.resource();
+        return prefix + "/namespaces/" + namespace + "/" + resource.plural();
     }
 
     private static HttpResponse<String> post(String path, Object body, boolean dryRun) throws Exception {
