@@ -88,6 +88,16 @@ public class AdmissionHandler {
         for (Violation violation : decision.audited()) {
             LOG.infof("AUDIT %s %s%s: %s", request.operation(), decision.objectReference(), dryRun, violation.describe());
         }
+        if (!decision.inherited().isEmpty()) {
+            LOG.debugf("INHERITED %s %s%s from %s: %s", request.operation(), decision.objectReference(), dryRun,
+                    decision.inherited().get(0).owner(),
+                    decision.inherited().stream().map(inherited -> inherited.violation().ruleId())
+                            .collect(Collectors.joining(", ")));
+        }
+        if (decision.ownership() != null) {
+            LOG.infof("OWNERSHIP NOT TRUSTED %s %s%s (user %s): %s", request.operation(), decision.objectReference(),
+                    dryRun, request.userInfo().get("username"), decision.ownership());
+        }
         for (Decision.Exemption exemption : decision.exemptions()) {
             LOG.infof("EXEMPT %s %s from [%s]: %s", request.operation(), decision.objectReference(),
                     exemption.ruleId(), exemption.reason());

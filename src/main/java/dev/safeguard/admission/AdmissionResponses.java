@@ -78,6 +78,9 @@ final class AdmissionResponses {
         for (Violation violation : denied) {
             message.append("\n").append(violation.describe());
         }
+        if (decision.ownership() != null) {
+            message.append("\n[ownership] ").append(decision.ownership());
+        }
         return message.toString();
     }
 

@@ -1,7 +1,7 @@
 package dev.safeguard.admission;
 
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
-import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -22,11 +22,12 @@ public class ValidateResource {
     }
 
     /**
-     * Runs on the I/O thread: deciding is in-memory CPU work of microseconds, never a network call, so a
-     * hop to a worker thread would only add latency.
+     * Runs on a worker thread, not the I/O thread: deciding is in-memory CPU work of microseconds, but an
+     * owner the informer has not delivered yet is looked up with one bounded GET (see
+     * InformerRelatedObjects), and a slow review must never stall every other connection of its event loop.
      */
     @POST
-    @NonBlocking
+    @Blocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     public Response validate(byte[] body) {

@@ -160,7 +160,7 @@ final class CheckCommand implements Callable<Integer> {
                 .mapToObj(i -> {
                     Manifest manifest = manifests.get(i);
                     Subject subject = new Subject(manifest.object(), null, "CREATE", manifest.namespace(), Map.of(),
-                            false);
+                            false, Subject.Origin.MANIFEST);
                     return CheckReport.ObjectResult.of(manifest, engine.decide(policy, subject, related));
                 })
                 .toList();

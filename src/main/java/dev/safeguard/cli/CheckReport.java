@@ -24,7 +24,9 @@ record CheckReport(Policy policy, Action failOn, ManifestReader.Bundle bundle, L
         DENY("deny", Action.DENY),
         WOULD_DENY("would-deny", Action.WARN),
         WARN("warn", Action.WARN),
-        AUDIT("audit", Action.AUDIT);
+        AUDIT("audit", Action.AUDIT),
+        /** The object's owner in the same bundle has the same violation: reported there, never failing here. */
+        INHERITED("inherited", Action.OFF);
 
         private final String id;
         private final Action level;
@@ -60,6 +62,10 @@ record CheckReport(Policy policy, Action failOn, ManifestReader.Bundle bundle, L
             add(findings, decision.ratcheted(), Outcome.WARN);
             add(findings, decision.warnings(), Outcome.WARN);
             add(findings, decision.audited(), Outcome.AUDIT);
+            for (Decision.Inherited inherited : decision.inherited()) {
+                findings.add(new Finding(inherited.violation().ruleId(), Outcome.INHERITED,
+                        "(as its owner " + inherited.owner() + ") " + inherited.violation().message()));
+            }
             return new ObjectResult(manifest, decision, List.copyOf(findings));
         }
 
@@ -80,7 +86,7 @@ record CheckReport(Policy policy, Action failOn, ManifestReader.Bundle bundle, L
     }
 
     boolean fails(Finding finding) {
-        return finding.outcome().level().atLeast(failOn);
+        return finding.outcome() != Outcome.INHERITED && finding.outcome().level().atLeast(failOn);
     }
 
     /** Exit code 1 when this is true: some finding at or above --fail-on. */
@@ -107,7 +113,8 @@ record CheckReport(Policy policy, Action failOn, ManifestReader.Bundle bundle, L
     }
 
     long objectsWithViolations() {
-        return results.stream().filter(result -> !result.findings().isEmpty()).count();
+        return results.stream().filter(result -> result.findings().stream()
+                .anyMatch(finding -> finding.outcome() != Outcome.INHERITED)).count();
     }
 
     long excluded() {

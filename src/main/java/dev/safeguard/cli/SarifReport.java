@@ -100,6 +100,7 @@ final class SarifReport {
             case DENY -> "error";
             case WOULD_DENY, WARN -> "warning";
             case AUDIT -> "note";
+            case INHERITED -> "none";
         };
     }
 

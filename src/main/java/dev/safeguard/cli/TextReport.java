@@ -60,6 +60,7 @@ final class TextReport {
                 case WOULD_DENY -> paint(YELLOW, pad("WOULD DENY"));
                 case WARN -> paint(YELLOW, pad("WARN"));
                 case AUDIT -> paint(CYAN, pad("AUDIT"));
+                case INHERITED -> paint(DIM, pad("INHERITED"));
             };
             lines.add("  " + label + "[" + finding.rule() + "] " + finding.message());
         }

@@ -4,6 +4,7 @@ import dev.cel.common.CelValidationException;
 import dev.safeguard.rules.Action;
 import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.Mode;
+import dev.safeguard.rules.Ownership;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RuleDefinition;
@@ -32,8 +33,9 @@ import java.util.stream.Collectors;
  * <li>the engine's derived variables the rule reads become VAP {@code variables}, built from the object the way
  * the engine builds them, and the rule's references are rewritten to {@code variables.<name>} on the AST;
  * {@code params} becomes a variable holding the policy's params as a CEL literal;</li>
- * <li>the {@code safeguard.dev/exempt} annotation (with its required reason) and the engine's skipping of
- * controller-owned Pods for reliability and hygiene rules become {@code matchConditions};</li>
+ * <li>the {@code safeguard.dev/exempt} annotation (with its required reason) and, of the engine's inherited
+ * verdicts, what a policy can check (the object is made by the controller trusted for its owner's kind)
+ * become {@code matchConditions};</li>
  * <li>the policy's excluded namespaces become the binding's namespaceSelector;</li>
  * <li>deny is validationActions [Deny] (in audit mode [Warn, Audit]), warn is [Warn], audit is [Audit];</li>
  * <li>failurePolicy Ignore: a rule that cannot be evaluated on an object lets it through, as in the engine.</li>
@@ -163,7 +165,7 @@ final class VapExporter {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("failurePolicy", "Ignore");
         spec.put("matchConstraints", Map.of("resourceRules", resourceRules(rule.match().kinds())));
-        List<Map<String, Object>> conditions = matchConditions(entry, rule);
+        List<Map<String, Object>> conditions = matchConditions(entry, rule, policy.ownership());
         if (!conditions.isEmpty()) {
             spec.put("matchConditions", conditions);
         }
@@ -255,7 +257,8 @@ final class VapExporter {
         return rules;
     }
 
-    private static List<Map<String, Object>> matchConditions(RuleSet.Entry entry, RuleDefinition rule) {
+    private static List<Map<String, Object>> matchConditions(RuleSet.Entry entry, RuleDefinition rule,
+            Ownership ownership) {
         List<Map<String, Object>> conditions = new ArrayList<>();
         String annotations = "object.metadata.annotations";
         conditions.add(Map.of("name", "not-exempt", "expression",
@@ -265,21 +268,24 @@ final class VapExporter {
                         + " && " + annotations + "['" + PolicyEngine.EXEMPT_REASON_ANNOTATION + "'].trim() != ''"
                         + " && " + annotations + "['" + PolicyEngine.EXEMPT_ANNOTATION + "'].split(',')"
                         + ".exists(id, id.trim() == '" + rule.id() + "'))"));
-        if (RuleEngine.skipsCheckedThroughOwner(entry.rule().category())) {
-            List<String> owned = new ArrayList<>();
-            for (String kind : rule.match().kinds()) {
-                Set<String> owners = Workload.checkedOwnerKinds(kind);
-                if (!owners.isEmpty()) {
-                    owned.add("(object.kind == " + CelLiteral.string(kind) + " && o.kind in "
-                            + celList(new TreeSet<>(owners)) + ")");
+        // The webhook lets a controller-made object inherit its owner's verdicts after checking the identity, the
+        // owner and its template. A policy can check only the first (it cannot look the owner up): objects
+        // the trusted controller makes are left to the policy's judgement of their owner.
+        List<String> owned = new ArrayList<>();
+        for (String kind : rule.match().kinds()) {
+            for (String owner : new TreeSet<>(ownership.ownerKinds().keySet())) {
+                if (ownership.inherits(kind, owner) && rule.match().kinds().contains(owner)) {
+                    owned.add("(object.kind == " + CelLiteral.string(kind) + " && o.kind == " + CelLiteral.string(owner)
+                            + " && has(request.userInfo.username) && request.userInfo.username in "
+                            + celList(new TreeSet<>(ownership.trustedUsernames(kind, owner))) + ")");
                 }
             }
-            if (!owned.isEmpty()) {
-                conditions.add(Map.of("name", "not-checked-through-owner", "expression",
-                        "!(has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(o, "
-                                + "has(o.controller) && o.controller && has(o.kind) && ("
-                                + String.join(" || ", owned) + ")))"));
-            }
+        }
+        if (!owned.isEmpty()) {
+            conditions.add(Map.of("name", "not-made-by-a-trusted-controller", "expression",
+                    "!(has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(o, "
+                            + "has(o.controller) && o.controller && has(o.kind) && ("
+                            + String.join(" || ", owned) + ")))"));
         }
         return conditions;
     }

@@ -14,7 +14,17 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
+import io.fabric8.kubernetes.api.model.APIResource;
+import io.fabric8.kubernetes.api.model.APIResourceList;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -26,8 +36,14 @@ import org.jboss.logging.Logger;
 
 /**
  * Context for the webhook's context rules from shared informers: one per kind the policy's rules declare in
- * {@code related:}, over every namespace, indexed by namespace. {@link #list} reads that in-memory cache and
- * never calls the API server.
+ * {@code related:}, and one per owner kind whose objects inherit their owner's verdicts, over every
+ * namespace, indexed by namespace. {@link #list} reads that in-memory cache and never calls the API server.
+ *
+ * <p>{@link #get}, the owner lookup, has one bounded exception: a controller creates a ReplicaSet
+ * milliseconds after its Deployment was created, sometimes before the watch delivered the Deployment. When
+ * the cache has no such object, one GET asks the API server, waiting at most
+ * {@code safeguard.ownership.lookup-timeout} (default 1 s), with at most {@value #MAX_CONCURRENT_LOOKUPS}
+ * such GETs in flight; past either bound the owner counts as not found and the object is judged in full.
  *
  * <p>Until every informer has synced (or with {@code safeguard.context.enabled=false}) this is
  * {@link RelatedObjects#NONE}: {@link #available()} is false and context rules stay quiet rather than judge
@@ -38,6 +54,7 @@ import org.jboss.logging.Logger;
 public class InformerRelatedObjects implements RelatedObjects {
 
     private static final Logger LOG = Logger.getLogger(InformerRelatedObjects.class);
+    static final int MAX_CONCURRENT_LOOKUPS = 4;
 
     private final boolean enabled;
     private final PolicyHolder policies;
@@ -47,12 +64,16 @@ public class InformerRelatedObjects implements RelatedObjects {
     private final Set<String> reportedUnknown = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean reportedNotSynced = new AtomicBoolean();
     private final AtomicBoolean reportedReady = new AtomicBoolean();
+    private final Semaphore lookups = new Semaphore(MAX_CONCURRENT_LOOKUPS);
+    private final Duration lookupTimeout;
     private volatile boolean synced;
 
     public InformerRelatedObjects(
             @ConfigProperty(name = "safeguard.context.enabled", defaultValue = "false") boolean enabled,
+            @ConfigProperty(name = "safeguard.ownership.lookup-timeout", defaultValue = "1s") Duration lookupTimeout,
             PolicyHolder policies, Instance<KubernetesClient> clients) {
         this.enabled = enabled;
+        this.lookupTimeout = lookupTimeout;
         this.policies = policies;
         this.clients = clients;
     }
@@ -63,7 +84,9 @@ public class InformerRelatedObjects implements RelatedObjects {
             return;
         }
         Set<String> kinds = declaredKinds(policies.current().rules());
-        LOG.infof("context lookups on: watching %s in every namespace", kinds);
+        Map<String, String> owners = policies.current().ownership().ownerKinds();
+        kinds.addAll(owners.keySet());
+        LOG.infof("context lookups on: watching %s in every namespace (owners: %s)", kinds, owners.keySet());
         kinds.forEach(this::inform);
     }
 
@@ -82,19 +105,20 @@ public class InformerRelatedObjects implements RelatedObjects {
         if (informers.containsKey(kindName)) {
             return;
         }
-        var known = ContextKind.of(kindName);
+        KubernetesClient client = clients.get();
+        var known = ContextKind.of(kindName).or(() -> trustedOwnerResource(client, kindName));
         if (known.isEmpty()) {
             LOG.warnf("context lookups: no informer for kind %s (known: %s); rules see none of them", kindName,
                     new TreeSet<>(ContextKind.WATCHABLE));
             return;
         }
         ApiResource kind = known.get();
-        KubernetesClient client = clients.get();
         SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(ContextKind.definition(kind))
                 .inAnyNamespace().runnableInformer(0);
         // The namespace index is on by default (Cache.NAMESPACE_INDEX); list() reads through it.
         KindCache cache = new KindCache(kind,
                 namespace -> informer.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace),
+                key -> informer.getIndexer().getByKey(key),
                 object -> toMap(client, object));
         informer.addEventHandler(new ResourceEventHandler<GenericKubernetesResource>() {
             @Override
@@ -125,6 +149,33 @@ public class InformerRelatedObjects implements RelatedObjects {
                 }
             }
         });
+    }
+
+    /**
+     * Where the API server serves an owner kind a policy's trusted controller names (a Rollout of Argo
+     * Rollouts), found by discovery of the apiVersion the policy gives.
+     */
+    private Optional<ApiResource> trustedOwnerResource(KubernetesClient client, String kind) {
+        String apiVersion = policies.current().ownership().ownerKinds().get(kind);
+        if (apiVersion == null) {
+            return Optional.empty();
+        }
+        try {
+            APIResourceList resources = client.getApiResources(apiVersion);
+            for (APIResource resource : resources == null ? List.<APIResource>of() : resources.getResources()) {
+                if (kind.equals(resource.getKind()) && !resource.getName().contains("/")) {
+                    String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+                    String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+                    ApiResource found = new ApiResource(kind, group, version, resource.getName(),
+                            Boolean.TRUE.equals(resource.getNamespaced()));
+                    return Optional.of(found);
+                }
+            }
+            LOG.warnf("ownership: the API server serves no kind %s under %s", kind, apiVersion);
+        } catch (KubernetesClientException e) {
+            LOG.warnf("ownership: discovery of %s for kind %s failed: %s", apiVersion, kind, e.getMessage());
+        }
+        return Optional.empty();
     }
 
     @SuppressWarnings("unchecked")
@@ -170,6 +221,48 @@ public class InformerRelatedObjects implements RelatedObjects {
     @Override
     public boolean normalised() {
         return true;
+    }
+
+    /** The owner lookup: the informer cache, then (bounded, see the class comment) one GET. */
+    @Override
+    public Map<String, Object> get(String kind, String namespace, String name) {
+        if (!enabled) {
+            return null;
+        }
+        KindCache cache = caches.get(kind);
+        if (cache == null) {
+            list(kind, namespace); // starts watching a kind a reloaded policy newly trusts
+            cache = caches.get(kind);
+        }
+        Map<String, Object> cached = cache == null ? null : cache.get(namespace, name);
+        return cached != null ? cached : fetch(cache, kind, namespace, name);
+    }
+
+    private Map<String, Object> fetch(KindCache cache, String kind, String namespace, String name) {
+        if (cache == null || namespace == null || name == null || !lookups.tryAcquire()) {
+            return null;
+        }
+        try {
+            KubernetesClient client = clients.get();
+            GenericKubernetesResource found = CompletableFuture.supplyAsync(() -> client
+                    .genericKubernetesResources(ContextKind.definition(cache.kind()))
+                    .inNamespace(namespace).withName(name).get())
+                    .get(lookupTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.debugf("ownership: %s %s/%s not cached yet, found by GET: %s", kind, namespace, name, found != null);
+            return found == null ? null : cache.convert(found);
+        } catch (TimeoutException e) {
+            LOG.warnf("ownership: GET %s %s/%s took longer than %s; judged as not found", kind, namespace, name,
+                    lookupTimeout);
+            return null;
+        } catch (ExecutionException e) {
+            LOG.warnf("ownership: GET %s %s/%s failed: %s", kind, namespace, name, e.getCause());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            lookups.release();
+        }
     }
 
     @Override

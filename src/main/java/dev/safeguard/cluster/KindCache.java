@@ -23,17 +23,20 @@ final class KindCache {
 
     private final ApiResource kind;
     private final Function<String, List<? extends HasMetadata>> byNamespace;
+    private final Function<String, ? extends HasMetadata> byKey;
     private final Function<Object, Map<String, Object>> toMap;
     private final Map<String, Converted> converted = new ConcurrentHashMap<>();
 
     /**
      * @param byNamespace the cached objects of one namespace (the informer's namespace index)
+     * @param byKey       the cached object with the key "namespace/name", or null
      * @param toMap       a resource as a plain JSON-like map (the client's serialization)
      */
     KindCache(ApiResource kind, Function<String, List<? extends HasMetadata>> byNamespace,
-            Function<Object, Map<String, Object>> toMap) {
+            Function<String, ? extends HasMetadata> byKey, Function<Object, Map<String, Object>> toMap) {
         this.kind = kind;
         this.byNamespace = byNamespace;
+        this.byKey = byKey;
         this.toMap = toMap;
     }
 
@@ -54,6 +57,15 @@ final class KindCache {
             }
         }
         return trees;
+    }
+
+    /** The cached object called {@code name} in {@code namespace}, converted, or null when the cache has none. */
+    Map<String, Object> get(String namespace, String name) {
+        if (namespace == null || name == null) {
+            return null;
+        }
+        HasMetadata object = byKey.apply(namespace + "/" + name);
+        return object == null ? null : tree(object);
     }
 
     /** Drops the converted copy of a deleted object. */

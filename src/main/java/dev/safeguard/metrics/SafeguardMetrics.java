@@ -94,6 +94,13 @@ public class SafeguardMetrics {
                     .tag("rule", exemption.ruleId())
                     .register(registry).increment();
         }
+        for (Decision.Inherited inherited : decision.inherited()) {
+            Counter.builder("safeguard.inherited.violations")
+                    .description("Violations of controller-made objects that their verified owner already stands for: "
+                            + "not denied, warned about or counted as violations again")
+                    .tag("rule", inherited.violation().ruleId()).tag("owner_kind", inherited.ownerKind())
+                    .register(registry).increment();
+        }
         for (RuleError error : decision.errors()) {
             recordRuleError(error.ruleId());
         }

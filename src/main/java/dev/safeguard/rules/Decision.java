@@ -13,15 +13,30 @@ import java.util.List;
  * @param warnings   warn-level violations
  * @param audited    audit-level violations: recorded, not shown to the user
  * @param exemptions violations dropped because the object exempts itself from the rule, with its reason
+ * @param inherited  violations a verified owner's pod template already has: the owner stands for them, so
+ *                   they are neither denied, warned about nor counted as violations again
+ * @param ownership  why the controller this object names was not trusted, when that made a difference to
+ *                   the decision (a violation was judged in full); else null
  * @param notices    things the user should know that are not violations (an exemption without a reason)
  * @param errors     rules that failed to evaluate on this object (they count as passed)
  */
 public record Decision(String objectReference, Mode mode, boolean excluded, List<Violation> denied,
         List<Violation> wouldDeny, List<Violation> ratcheted, List<Violation> warnings, List<Violation> audited,
-        List<Exemption> exemptions, List<String> notices, List<RuleError> errors) {
+        List<Exemption> exemptions, List<Inherited> inherited, String ownership, List<String> notices,
+        List<RuleError> errors) {
 
     /** A rule an object was let off, and the reason its owner gave. */
     public record Exemption(String ruleId, String reason) {
+    }
+
+    /**
+     * A violation explained by the owner's template.
+     *
+     * @param owner     the direct owner, "ReplicaSet shop/web-5d8f7"
+     * @param ownerKind the kind at the top of the ownership chain (Deployment for a Pod of a Deployment's
+     *                  ReplicaSet): what the violation is counted against
+     */
+    public record Inherited(Violation violation, String owner, String ownerKind) {
     }
 
     public Decision {
@@ -31,20 +46,21 @@ public record Decision(String objectReference, Mode mode, boolean excluded, List
         warnings = List.copyOf(warnings);
         audited = List.copyOf(audited);
         exemptions = List.copyOf(exemptions);
+        inherited = List.copyOf(inherited);
         notices = List.copyOf(notices);
         errors = List.copyOf(errors);
     }
 
     static Decision excluded(String objectReference, Mode mode) {
         return new Decision(objectReference, mode, true, List.of(), List.of(), List.of(), List.of(), List.of(),
-                List.of(), List.of(), List.of());
+                List.of(), List.of(), null, List.of(), List.of());
     }
 
     public boolean allowed() {
         return denied.isEmpty();
     }
 
-    /** Every violation the policy saw, whatever happens to it. */
+    /** Every violation the policy judged on this object, whatever happens to it; inherited ones are not among them. */
     public List<Violation> allViolations() {
         List<Violation> all = new ArrayList<>(denied);
         all.addAll(wouldDeny);
@@ -69,6 +85,9 @@ public record Decision(String objectReference, Mode mode, boolean excluded, List
         }
         for (Violation violation : warnings) {
             lines.add(violation.describe());
+        }
+        if (ownership != null && denied.isEmpty()) { // a denial already says it
+            lines.add("[ownership] " + ownership);
         }
         lines.addAll(notices);
         for (RuleError error : errors) {

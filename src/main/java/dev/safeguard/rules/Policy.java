@@ -7,13 +7,21 @@ import java.util.Set;
  * One version of the policy: the rules with their effective actions and params, the mode, and the
  * namespaces never evaluated. Immutable, so every request is decided by exactly one version.
  *
- * @param version a short fingerprint of the policy's content, for logs and metrics
+ * @param version   a short fingerprint of the policy's content, for logs and metrics
+ * @param ownership whose ownerReferences are believed, so that their objects inherit their owner's verdicts
  */
 public record Policy(String name, String version, Mode mode, RuleSet rules, Set<String> excludedNamespaces,
-        boolean ratcheting) {
+        boolean ratcheting, Ownership ownership) {
 
     public Policy {
         excludedNamespaces = Set.copyOf(excludedNamespaces);
+        ownership = ownership == null ? Ownership.BUILT_IN : ownership;
+    }
+
+    /** A policy that trusts only kube-controller-manager's controllers. */
+    public Policy(String name, String version, Mode mode, RuleSet rules, Set<String> excludedNamespaces,
+            boolean ratcheting) {
+        this(name, version, mode, rules, excludedNamespaces, ratcheting, Ownership.BUILT_IN);
     }
 
     /** The built-in pack with each rule's default action, enforced, nothing excluded. */
@@ -22,11 +30,11 @@ public record Policy(String name, String version, Mode mode, RuleSet rules, Set<
     }
 
     public Policy withMode(Mode newMode) {
-        return new Policy(name, version, newMode, rules, excludedNamespaces, ratcheting);
+        return new Policy(name, version, newMode, rules, excludedNamespaces, ratcheting, ownership);
     }
 
     public Policy withRatcheting(boolean enabled) {
-        return new Policy(name, version, mode, rules, excludedNamespaces, enabled);
+        return new Policy(name, version, mode, rules, excludedNamespaces, enabled, ownership);
     }
 
     public boolean excludes(String namespace) {

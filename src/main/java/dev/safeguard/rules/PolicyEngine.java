@@ -9,7 +9,8 @@ import java.util.TreeSet;
 
 /**
  * Applies a {@link Policy} to an object: excluded namespaces, rule evaluation, per-object exemptions,
- * UPDATE ratcheting and the mode, producing a {@link Decision}. Stateless and thread-safe.
+ * verdicts inherited from a verified owner, UPDATE ratcheting and the mode, producing a {@link Decision}.
+ * Stateless and thread-safe.
  */
 public final class PolicyEngine {
 
@@ -17,6 +18,7 @@ public final class PolicyEngine {
     public static final String EXEMPT_REASON_ANNOTATION = "safeguard.dev/exempt-reason";
 
     private final RuleEngine rules = new RuleEngine();
+    private final OwnerVerdicts owners = new OwnerVerdicts(rules);
 
     public Decision decide(Policy policy, Subject subject, RelatedObjects related) {
         Workload workload = Workload.of(subject.object());
@@ -26,6 +28,10 @@ public final class PolicyEngine {
         Evaluation evaluation = rules.evaluate(policy.rules(), subject, related);
         List<String> notices = new ArrayList<>();
         Map<String, String> exempt = exemptions(subject.object(), policy.rules(), notices);
+        List<Violation> notExempt = evaluation.violations().stream()
+                .filter(violation -> !exempt.containsKey(violation.ruleId())).toList();
+        OwnerVerdicts.Result owned = owners.judge(policy, subject, workload, notExempt, related);
+        notices.addAll(owned.notes());
 
         List<Violation> denied = new ArrayList<>();
         List<Violation> wouldDeny = new ArrayList<>();
@@ -38,6 +44,9 @@ public final class PolicyEngine {
             String reason = exempt.get(violation.ruleId());
             if (reason != null) {
                 honoured.add(new Decision.Exemption(violation.ruleId(), reason));
+                continue;
+            }
+            if (owned.inherited().containsKey(violation.ruleId())) {
                 continue;
             }
             switch (violation.action()) {
@@ -58,14 +67,17 @@ public final class PolicyEngine {
                 case OFF -> { } // off rules are never evaluated
             }
         }
+        boolean judgedInFull = !(denied.isEmpty() && wouldDeny.isEmpty() && ratcheted.isEmpty() && warnings.isEmpty()
+                && audited.isEmpty());
         return new Decision(evaluation.objectReference(), policy.mode(), false, denied, wouldDeny, ratcheted,
-                warnings, audited, honoured, notices, evaluation.errors());
+                warnings, audited, honoured, List.copyOf(owned.inherited().values()),
+                judgedInFull ? owned.ownership() : null, notices, evaluation.errors());
     }
 
     /** Rule ids the previous version of the object (UPDATE) already violated. */
     private Set<String> violatedBefore(Policy policy, Subject subject, RelatedObjects related) {
         Subject previous = new Subject(subject.oldObject(), null, subject.operation(), subject.namespace(),
-                subject.userInfo(), subject.dryRun());
+                subject.userInfo(), subject.dryRun(), subject.origin());
         Set<String> ids = new TreeSet<>();
         for (Violation violation : rules.evaluate(policy.rules(), previous, related).violations()) {
             ids.add(violation.ruleId());

@@ -45,7 +45,11 @@ public final class PolicyLoader {
     record Metadata(String name, Map<String, String> labels, Map<String, String> annotations) {
     }
 
-    record Spec(Mode mode, List<Override> rules, List<JsonNode> customRules, Exclude exclude) {
+    record Spec(Mode mode, List<Override> rules, List<JsonNode> customRules, Exclude exclude,
+            OwnershipSpec ownership) {
+    }
+
+    record OwnershipSpec(List<Ownership.TrustedController> trustedControllers) {
     }
 
     record Override(@JsonProperty(required = true) String id, Action action, Map<String, Object> params) {
@@ -114,10 +118,16 @@ public final class PolicyLoader {
         if (spec.exclude() != null && spec.exclude().namespaces() != null) {
             excluded.addAll(spec.exclude().namespaces());
         }
+        Ownership ownership = spec.ownership() == null || spec.ownership().trustedControllers() == null
+                ? Ownership.BUILT_IN : new Ownership(spec.ownership().trustedControllers());
+        List<String> problems = ownership.problems();
+        if (!problems.isEmpty()) {
+            throw new RuleLoadException(source, null, String.join("; ", problems));
+        }
         String name = document.metadata() != null && document.metadata().name() != null
                 ? document.metadata().name() : source;
         return new Policy(name, fingerprint(text), spec.mode() == null ? Mode.ENFORCE : spec.mode(), rules, excluded,
-                true);
+                true, ownership);
     }
 
     private List<CompiledRule> customRules(String source, Spec spec) throws RuleLoadException {

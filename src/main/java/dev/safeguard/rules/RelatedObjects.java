@@ -26,6 +26,19 @@ public interface RelatedObjects {
         return false;
     }
 
+    /**
+     * The object of {@code kind} called {@code name} in {@code namespace}, or null when there is none: how the
+     * engine finds the owner an ownerReference names. The default looks through {@link #list}.
+     */
+    default Map<String, Object> get(String kind, String namespace, String name) {
+        for (Map<String, Object> object : list(kind, namespace)) {
+            if (name != null && name.equals(ObjectTree.string(object, "metadata", "name"))) {
+                return object;
+            }
+        }
+        return null;
+    }
+
     /** False when there is no context at all: context rules then see no {@code related} entries and stay quiet. */
     default boolean available() {
         return true;

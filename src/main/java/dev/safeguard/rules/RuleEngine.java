@@ -21,53 +21,74 @@ public final class RuleEngine {
     private static final String FALLBACK_MESSAGE = "%s (the rule's message could not be rendered: %s)";
 
     public Evaluation evaluate(RuleSet rules, Subject subject, RelatedObjects related) {
-        Map<String, Object> object = subject.object();
-        Workload workload = Workload.of(object);
+        Workload workload = Workload.of(subject.object());
         Map<String, Object> shared = sharedVariables(subject, workload);
         List<Violation> violations = new ArrayList<>();
         List<RuleError> errors = new ArrayList<>();
         for (RuleSet.Entry entry : rules.entries()) {
-            if (!applies(entry, workload)) {
-                continue;
-            }
-            CompiledRule rule = entry.rule();
-            CelVariableResolver variables = resolver(shared, entry.params(),
-                    relatedVariable(rule, object, workload, subject.namespace(), related));
-            Object compliant;
-            try {
-                compliant = rule.validation().eval(variables);
-            } catch (CelEvaluationException | RuntimeException e) {
-                errors.add(new RuleError(rule.id(), "validation failed on " + workload.reference() + ": "
-                        + e.getMessage()));
-                continue;
-            }
-            if (!(compliant instanceof Boolean passed)) {
-                errors.add(new RuleError(rule.id(), "validation returned " + describe(compliant)
-                        + " instead of a bool on " + workload.reference()));
-                continue;
-            }
-            if (!passed) {
-                violations.add(new Violation(rule.id(), rule.category(), entry.action(),
-                        message(rule, variables, errors, workload)));
+            if (applies(entry, workload)) {
+                Violation violation = run(entry, subject, workload, shared, related, errors);
+                if (violation != null) {
+                    violations.add(violation);
+                }
             }
         }
         return new Evaluation(workload.reference(), violations, errors);
     }
 
-    /**
-     * True when {@link #evaluate} runs this rule on this object: the rule is not off, matches the kind, and
-     * does not skip the object as one a controller made from a template judged through its owner. Reports
-     * that list the rules checked per object ask here rather than repeat the logic.
-     */
-    public static boolean applies(RuleSet.Entry entry, Workload workload) {
-        CompiledRule rule = entry.rule();
-        return entry.action() != Action.OFF && rule.matches(workload.kind())
-                && !(skipsCheckedThroughOwner(rule.category()) && workload.isCheckedThroughOwner());
+    /** What one rule makes of one object: passed, violated (with the message) or failed to evaluate. */
+    record Outcome(Status status, String message) {
+        enum Status { PASSED, VIOLATED, ERROR }
+
+        boolean violated() {
+            return status == Status.VIOLATED;
+        }
     }
 
-    /** Reliability and hygiene rules skip objects checked through their owner (see {@link Workload}). */
-    public static boolean skipsCheckedThroughOwner(Category category) {
-        return category == Category.RELIABILITY || category == Category.HYGIENE;
+    /**
+     * One rule on one object, whatever its kind and action: how the engine asks "does this variant of the
+     * object still break the rule, and in the same way?" when it traces a violation to its owner's template.
+     */
+    Outcome evaluateOne(RuleSet.Entry entry, Subject subject, RelatedObjects related) {
+        Workload workload = Workload.of(subject.object());
+        List<RuleError> errors = new ArrayList<>();
+        Violation violation = run(entry, subject, workload, sharedVariables(subject, workload), related, errors);
+        if (!errors.isEmpty()) {
+            return new Outcome(Outcome.Status.ERROR, errors.get(0).message());
+        }
+        return violation == null ? new Outcome(Outcome.Status.PASSED, null)
+                : new Outcome(Outcome.Status.VIOLATED, violation.message());
+    }
+
+    /** The violation of one rule, or null when it passes or fails to evaluate (then added to {@code errors}). */
+    private Violation run(RuleSet.Entry entry, Subject subject, Workload workload, Map<String, Object> shared,
+            RelatedObjects related, List<RuleError> errors) {
+        CompiledRule rule = entry.rule();
+        CelVariableResolver variables = resolver(shared, entry.params(),
+                relatedVariable(rule, subject.object(), workload, subject.namespace(), related));
+        Object compliant;
+        try {
+            compliant = rule.validation().eval(variables);
+        } catch (CelEvaluationException | RuntimeException e) {
+            errors.add(new RuleError(rule.id(), "validation failed on " + workload.reference() + ": "
+                    + e.getMessage()));
+            return null;
+        }
+        if (!(compliant instanceof Boolean passed)) {
+            errors.add(new RuleError(rule.id(), "validation returned " + describe(compliant)
+                    + " instead of a bool on " + workload.reference()));
+            return null;
+        }
+        return passed ? null
+                : new Violation(rule.id(), rule.category(), entry.action(), message(rule, variables, errors, workload));
+    }
+
+    /**
+     * True when {@link #evaluate} runs this rule on this object: the rule is not off and matches the kind.
+     * Reports that list the rules checked per object ask here rather than repeat the logic.
+     */
+    public static boolean applies(RuleSet.Entry entry, Workload workload) {
+        return entry.action() != Action.OFF && entry.rule().matches(workload.kind());
     }
 
     private static Map<String, Object> sharedVariables(Subject subject, Workload workload) {

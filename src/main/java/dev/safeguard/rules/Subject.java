@@ -11,11 +11,33 @@ import java.util.Map;
  * @param operation CREATE, UPDATE, ... (CLI: CREATE)
  * @param namespace the namespace the object is admitted to; null when unknown (a manifest without one)
  * @param userInfo  who asks (username, groups, ...); empty when not known
+ * @param origin    where the object comes from, which decides whose word its ownerReferences need
  */
 public record Subject(Map<String, Object> object, Map<String, Object> oldObject, String operation,
-        String namespace, Map<String, Object> userInfo, boolean dryRun) {
+        String namespace, Map<String, Object> userInfo, boolean dryRun, Origin origin) {
+
+    /** Where an object under judgement comes from. */
+    public enum Origin {
+        /**
+         * A request to the API server: an ownerReference is believed only when the request comes from the
+         * controller that creates such objects (anyone who may create a Pod may write one).
+         */
+        ADMISSION,
+        /**
+         * A manifest or an object read from a cluster ({@code safeguard check}): no request, so an
+         * ownerReference is believed when the owner it names, with that uid, is among the objects judged.
+         */
+        MANIFEST
+    }
+
+    /** An admission request's object. */
+    public Subject(Map<String, Object> object, Map<String, Object> oldObject, String operation, String namespace,
+            Map<String, Object> userInfo, boolean dryRun) {
+        this(object, oldObject, operation, namespace, userInfo, dryRun, Origin.ADMISSION);
+    }
 
     public Subject {
+        origin = origin == null ? Origin.ADMISSION : origin;
         object = object == null ? Map.of() : object;
         userInfo = userInfo == null ? Map.of() : userInfo;
         if (namespace == null || namespace.isEmpty()) {
@@ -25,7 +47,12 @@ public record Subject(Map<String, Object> object, Map<String, Object> oldObject,
 
     /** A manifest judged on its own, as a CREATE. */
     public static Subject ofObject(Map<String, Object> object) {
-        return new Subject(object, null, "CREATE", null, Map.of(), false);
+        return new Subject(object, null, "CREATE", null, Map.of(), false, Origin.MANIFEST);
+    }
+
+    /** The same request about a variant of the object. */
+    public Subject withObject(Map<String, Object> other) {
+        return new Subject(other, oldObject, operation, namespace, userInfo, dryRun, origin);
     }
 
     /** The {@code request} variable rules see. Keys without a value are left out, so has() tells. */

@@ -20,15 +20,6 @@ public final class Workload {
     /** Kinds whose replica count the API server defaults to 1 when absent. */
     private static final Set<String> REPLICATED_KINDS =
             Set.of("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController");
-    /**
-     * For each kind, the controllers that had its pod template judged when they were admitted: a Pod made by
-     * a ReplicaSet, a ReplicaSet made by a Deployment, a Job made by a CronJob.
-     */
-    private static final Map<String, Set<String>> CHECKED_OWNER_KINDS = Map.of(
-            "Pod", Set.of("ReplicaSet", "StatefulSet", "DaemonSet", "Job"),
-            "ReplicaSet", Set.of("Deployment"),
-            "Job", Set.of("CronJob"));
-
     private final String kind;
     private final String namespace;
     private final String name;
@@ -37,7 +28,6 @@ public final class Workload {
     private final Map<String, Object> podLabels;
     private final List<Object> containers;
     private final long replicas;
-    private final Map<String, Object> controllerOwner;
 
     private Workload(Map<String, Object> object) {
         this.kind = ObjectTree.string(object, "kind");
@@ -58,7 +48,6 @@ public final class Workload {
         this.podLabels = ObjectTree.map(podMetadata, "labels");
         this.containers = containers(podSpec);
         this.replicas = replicas(kind, object);
-        this.controllerOwner = controllerOwner(object);
     }
 
     public static Workload of(Map<String, Object> object) {
@@ -126,17 +115,6 @@ public final class Workload {
         return 0;
     }
 
-    private static Map<String, Object> controllerOwner(Map<String, Object> object) {
-        for (Object reference : ObjectTree.list(object, "metadata", "ownerReferences")) {
-            if (reference instanceof Map<?, ?> owner && Boolean.TRUE.equals(owner.get("controller"))) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> typed = (Map<String, Object>) owner;
-                return typed;
-            }
-        }
-        return null;
-    }
-
     public String kind() {
         return kind;
     }
@@ -171,21 +149,6 @@ public final class Workload {
     /** Pods the object asks for: spec.replicas (default 1) for replicated kinds, 1 for a Pod, else 0. */
     public long replicas() {
         return replicas;
-    }
-
-    /**
-     * True for an object a controller made from a template it was admitted with: a Pod controlled by a
-     * ReplicaSet, StatefulSet, DaemonSet or Job, a ReplicaSet controlled by a Deployment, a Job controlled
-     * by a CronJob. Reliability and hygiene rules need not judge it again (and denying it would stall the
-     * controller, not the person who wrote the manifest).
-     */
-    public boolean isCheckedThroughOwner() {
-        return controllerOwner != null && checkedOwnerKinds(kind).contains(String.valueOf(controllerOwner.get("kind")));
-    }
-
-    /** The controller kinds whose objects of {@code kind} are checked through their owner; empty for most kinds. */
-    public static Set<String> checkedOwnerKinds(String kind) {
-        return kind == null ? Set.of() : CHECKED_OWNER_KINDS.getOrDefault(kind, Set.of());
     }
 
     /** "Deployment shop/web", or "Deployment web" when the namespace is unknown. */

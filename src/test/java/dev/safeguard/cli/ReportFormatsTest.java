@@ -56,7 +56,7 @@ class ReportFormatsTest {
         assertThat(summary.path("failed").asBoolean()).isTrue();
         assertThat(summary.path("objects").asInt()).isEqualTo(3);
         assertThat(summary.path("objectsWithViolations").asInt()).isEqualTo(1);
-        assertThat(fieldNames(summary.path("violations"))).containsExactly("deny", "would-deny", "warn", "audit");
+        assertThat(fieldNames(summary.path("violations"))).containsExactly("deny", "would-deny", "warn", "audit", "inherited");
         assertThat(summary.path("violations").path("deny").asInt()).isEqualTo(1);
         assertThat(summary.path("violations").path("warn").asInt()).isEqualTo(1);
         assertThat(summary.path("failing").asInt()).isEqualTo(1);

@@ -135,9 +135,14 @@ class VapExportTest {
                 .contains("c.topologyKey in variables.params.topologyKeys")
                 .doesNotContainPattern("(?<![.\\w])podSpec\\.");
         assertThat((String) list(policy, "validations").get(0).get("messageExpression")).startsWith("'[replicas-spread] ' + (");
-        // reliability rule: ReplicaSets a Deployment made are judged through the Deployment
+        // ReplicaSets the deployment controller made are judged through their Deployment; a policy can check the
+        // identity (not the owner or its template, which the webhook checks too)
         assertThat(list(policy, "matchConditions")).extracting(c -> c.get("name"))
-                .containsExactly("not-exempt", "not-checked-through-owner");
+                .containsExactly("not-exempt", "not-made-by-a-trusted-controller");
+        assertThat((String) list(policy, "matchConditions").get(1).get("expression"))
+                .contains("object.kind == 'ReplicaSet' && o.kind == 'Deployment' && has(request.userInfo.username)"
+                        + " && request.userInfo.username in ['system:kube-controller-manager', "
+                        + "'system:serviceaccount:kube-system:deployment-controller']");
         Map<String, Object> binding = spec(find(documents, "ValidatingAdmissionPolicyBinding", "safeguard-replicas-spread"));
         assertThat(binding.get("validationActions")).isEqualTo(List.of("Deny"));
         assertThat(binding).doesNotContainKey("matchResources");

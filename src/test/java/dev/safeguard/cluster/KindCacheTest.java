@@ -37,6 +37,8 @@ class KindCacheTest {
     private final KindCache cache = new KindCache(ContextKind.of("PodDisruptionBudget").orElseThrow(),
             namespace -> store.stream().filter(o -> namespace.equals(o.getMetadata().getNamespace()))
                     .map(HasMetadata.class::cast).toList(),
+            key -> store.stream().filter(o -> key.equals(o.getMetadata().getNamespace() + "/" + o.getMetadata().getName()))
+                    .findFirst().orElse(null),
             object -> {
                 conversions.incrementAndGet();
                 @SuppressWarnings("unchecked")
@@ -79,7 +81,7 @@ class KindCacheTest {
     void aStaleIndexAnswerNeverLeaksAnotherNamespace() {
         store.add(pdb("billing", "web", "3", 2));
         KindCache wrongIndex = new KindCache(ContextKind.of("PodDisruptionBudget").orElseThrow(),
-                namespace -> List.copyOf(store), object -> SERIALIZATION.convertValue(object, Map.class));
+                namespace -> List.copyOf(store), key -> null, object -> SERIALIZATION.convertValue(object, Map.class));
 
         assertThat(wrongIndex.list("shop")).isEmpty();
     }

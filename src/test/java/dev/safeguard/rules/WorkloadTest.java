@@ -81,21 +81,23 @@ class WorkloadTest {
     }
 
     @Test
-    void controllerOwnedPodsAreRecognised() throws Exception {
+    void controllerReferencesAndTheOwnerKindsThatPassVerdictsOn() throws Exception {
         String pod = """
                 kind: Pod
                 metadata:
                   name: web-5d8f-x2x
                   ownerReferences: [{apiVersion: apps/v1, kind: %s, name: web-5d8f, uid: u1, controller: %s}]
                 """;
-        assertThat(Workload.of(tree(pod.formatted("ReplicaSet", "true"))).isCheckedThroughOwner()).isTrue();
-        assertThat(Workload.of(tree(pod.formatted("ReplicaSet", "false"))).isCheckedThroughOwner()).isFalse();
-        assertThat(Workload.of(tree(pod.formatted("Node", "true"))).isCheckedThroughOwner()).isFalse();
-        String replicaSet = pod.replace("kind: Pod", "kind: ReplicaSet");
-        assertThat(Workload.of(tree(replicaSet.formatted("Deployment", "true"))).isCheckedThroughOwner()).isTrue();
-        assertThat(Workload.of(tree(replicaSet.formatted("ReplicaSet", "true"))).isCheckedThroughOwner()).isFalse();
-        String job = pod.replace("kind: Pod", "kind: Job");
-        assertThat(Workload.of(tree(job.formatted("CronJob", "true"))).isCheckedThroughOwner()).isTrue();
+        assertThat(ControllerReference.of(tree(pod.formatted("ReplicaSet", "true"))))
+                .isEqualTo(new ControllerReference("apps/v1", "ReplicaSet", "web-5d8f", "u1"));
+        assertThat(ControllerReference.of(tree(pod.formatted("ReplicaSet", "false")))).isNull();
+        Ownership ownership = Ownership.BUILT_IN;
+        assertThat(ownership.inherits("Pod", "ReplicaSet")).isTrue();
+        assertThat(ownership.inherits("Pod", "Node")).isFalse();
+        assertThat(ownership.inherits("ReplicaSet", "Deployment")).isTrue();
+        assertThat(ownership.inherits("ReplicaSet", "ReplicaSet")).isFalse();
+        assertThat(ownership.inherits("Job", "CronJob")).isTrue();
+        assertThat(ownership.inherits("Pod", "Deployment")).isFalse();
     }
 
     @Test
