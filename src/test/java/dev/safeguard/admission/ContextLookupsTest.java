@@ -86,7 +86,7 @@ class ContextLookupsTest extends WebhookTestBase {
         assertThat(context).as(health.toString()).isNotNull();
         assertThat(context.path("status").asText()).isEqualTo("UP");
         for (String kind : List.of("PodDisruptionBudget", "Service", "Deployment", "StatefulSet", "ReplicaSet",
-                "HorizontalPodAutoscaler")) {
+                "HorizontalPodAutoscaler", "DaemonSet", "Job", "CronJob", "ReplicationController")) {
             assertThat(context.path("data").path(kind).asText()).as(kind).isEqualTo("synced");
         }
     }
@@ -180,5 +180,86 @@ class ContextLookupsTest extends WebhookTestBase {
                   ports: [{port: 80, targetPort: 8080}]
                 """));
         assertThat(warnings(update)).noneMatch(w -> w.startsWith("[unique-service-selector]"));
+    }
+
+    static final String NODE_AGENT = """
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata:
+              name: node-agent
+              namespace: ctx-owner
+              annotations:
+                safeguard.dev/exempt: host-path, host-namespaces
+                safeguard.dev/exempt-reason: reads node metrics from /proc on the node's network
+            spec:
+              selector: {matchLabels: {app: node-agent}}
+              template:
+                metadata: {labels: {app: node-agent}}
+                spec:
+                  hostNetwork: true
+                  containers:
+                    - name: agent
+                      image: registry.example.com/agent:2.1.0
+                      volumeMounts: [{name: proc, mountPath: /host/proc, readOnly: true}]
+                  volumes:
+                    - {name: proc, hostPath: {path: /proc}}
+            """;
+
+    /** The Pod the DaemonSet controller would create for {@code uid}, with what admission adds. */
+    static String nodeAgentPod(String name, String uid) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                  namespace: ctx-owner
+                  labels: {app: node-agent, controller-revision-hash: 6b9f7c8d5}
+                  ownerReferences:
+                    - {apiVersion: apps/v1, kind: DaemonSet, name: node-agent, uid: %s, controller: true, blockOwnerDeletion: true}
+                spec:
+                  hostNetwork: true
+                  nodeName: node-1
+                  containers:
+                    - name: agent
+                      image: registry.example.com/agent:2.1.0
+                      volumeMounts:
+                        - {name: proc, mountPath: /host/proc, readOnly: true}
+                        - {name: kube-api-access-7x2kq, mountPath: /var/run/secrets/kubernetes.io/serviceaccount, readOnly: true}
+                  volumes:
+                    - {name: proc, hostPath: {path: /proc}}
+                    - {name: kube-api-access-7x2kq, projected: {sources: [{serviceAccountToken: {path: token}}]}}
+                """.formatted(name, uid);
+    }
+
+    @Test
+    void thePodsOfAnExemptedDaemonSetInheritItsStandingAndAForgedOwnerEarnsNothing() {
+        namespace("ctx-owner");
+        String uid = client.resource(NODE_AGENT).serverSideApply().getMetadata().getUid();
+        String byController = Reviews.createAs(nodeAgentPod("node-agent-a1", uid),
+                "system:serviceaccount:kube-system:daemon-set-controller");
+        double inheritedBefore = MetricsScrape.value(MetricsScrape.scrape(), "safeguard_inherited_violations_total",
+                "rule=\"host-path\"", "owner_kind=\"DaemonSet\"");
+
+        // Posted at once: the owner is in the informer cache, or else found by the bounded GET.
+        JsonNode admitted = post(byController);
+
+        assertThat(admitted.path("allowed").asBoolean()).as(admitted.toString()).isTrue();
+        assertThat(warnings(admitted)).noneMatch(w -> w.contains("host-path") || w.contains("host-namespaces"));
+        assertThat(MetricsScrape.value(MetricsScrape.scrape(), "safeguard_inherited_violations_total",
+                "rule=\"host-path\"", "owner_kind=\"DaemonSet\"")).isEqualTo(inheritedBefore + 1);
+
+        // The same Pod created by a person: the ownerReference is not believed.
+        JsonNode forged = post(Reviews.create(nodeAgentPod("node-agent-a2", uid)));
+        assertThat(forged.path("allowed").asBoolean()).isFalse();
+        assertThat(forged.path("status").path("message").asText())
+                .contains("[host-path]").contains("[host-namespaces]")
+                .contains("[ownership] DaemonSet node-agent is named as its controller but not trusted: the request "
+                        + "comes from 'alice@example.com', not from the controller that creates Pods for DaemonSets");
+
+        // The controller's identity with an ownerReference to an owner that does not exist (another uid).
+        JsonNode stale = post(Reviews.createAs(nodeAgentPod("node-agent-a3", "0c0c0c0c-dead-4bee-f000-000000000000"),
+                "system:serviceaccount:kube-system:daemon-set-controller"));
+        assertThat(stale.path("allowed").asBoolean()).isFalse();
+        assertThat(stale.path("status").path("message").asText()).contains("not 0c0c0c0c-dead-4bee-f000-000000000000");
     }
 }

@@ -32,6 +32,13 @@ final class Reviews {
         return review("UPDATE", yaml(manifest), yaml(oldManifest), false);
     }
 
+    /** A CREATE by {@code username}: a controller's service account, say. */
+    static String createAs(String manifest, String username) {
+        ObjectNode review = (ObjectNode) yaml(create(manifest));
+        ((ObjectNode) review.path("request").path("userInfo")).put("username", username);
+        return review.toString();
+    }
+
     static String review(String operation, ObjectNode object, ObjectNode oldObject, boolean dryRun) {
         ObjectNode review = JSON.createObjectNode();
         review.put("apiVersion", "admission.k8s.io/v1");

@@ -516,4 +516,86 @@ class CheckCommandTest {
         assertThat(run.exit()).isZero();
         assertThat(run.out()).contains("check").contains("rules").contains("export");
     }
+
+    /** What `kubectl get deployment,replicaset,pod -o yaml` prints for one violating Deployment: a List. */
+    static final String CLUSTER_DUMP = """
+            apiVersion: v1
+            kind: List
+            items:
+              - apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: api, namespace: shop, uid: 7d1e0c9a-1111-4c3b-9a55-0f2f7c1e0a01}
+                spec:
+                  replicas: 2
+                  selector: {matchLabels: {app: api}}
+                  template:
+                    metadata: {labels: {app: api}}
+                    spec:
+                      containers: [{name: api, image: registry.example.com/api:latest}]
+              - apiVersion: apps/v1
+                kind: ReplicaSet
+                metadata:
+                  name: api-6c9d8f
+                  namespace: shop
+                  uid: 7d1e0c9a-2222-4c3b-9a55-0f2f7c1e0a02
+                  labels: {app: api, pod-template-hash: 6c9d8f}
+                  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: 7d1e0c9a-1111-4c3b-9a55-0f2f7c1e0a01, controller: true}]
+                spec:
+                  replicas: 2
+                  selector: {matchLabels: {app: api, pod-template-hash: 6c9d8f}}
+                  template:
+                    metadata: {labels: {app: api, pod-template-hash: 6c9d8f}}
+                    spec:
+                      containers: [{name: api, image: registry.example.com/api:latest}]
+              - apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: api-6c9d8f-abcde
+                  namespace: shop
+                  labels: {app: api, pod-template-hash: 6c9d8f}
+                  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-6c9d8f, uid: 7d1e0c9a-2222-4c3b-9a55-0f2f7c1e0a02, controller: true}]
+                spec:
+                  nodeName: node-1
+                  containers: [{name: api, image: registry.example.com/api:latest}]
+              - apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: api-6c9d8f-fghij
+                  namespace: shop
+                  labels: {app: api, pod-template-hash: 6c9d8f}
+                  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-6c9d8f, uid: 7d1e0c9a-2222-4c3b-9a55-0f2f7c1e0a02, controller: true}]
+                spec:
+                  nodeName: node-2
+                  containers:
+                    - {name: api, image: registry.example.com/api:latest}
+                    - {name: debug, image: busybox, securityContext: {privileged: true}}
+            """;
+
+    @Test
+    void aClusterDumpReportsThePodsOfAViolatingDeploymentAsInheritedNotTwice() throws Exception {
+        Path file = write(dir, "dump.yaml", CLUSTER_DUMP);
+
+        Cli.Run run = run("check", "--output", "json", file.toString());
+
+        assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(SafeguardCommand.VIOLATIONS);
+        JsonNode report = JSON.readTree(run.out());
+        for (String copy : List.of("api-6c9d8f", "api-6c9d8f-abcde")) {
+            for (String rule : rulesFor(run.out(), copy)) {
+                assertThat(violation(run.out(), copy, rule).path("action").asText()).as(copy + " " + rule)
+                        .isEqualTo("inherited");
+            }
+            assertThat(rulesFor(run.out(), copy)).as(copy).contains("image-tag");
+        }
+        assertThat(violation(run.out(), "api", "image-tag").path("action").asText()).isEqualTo("deny");
+        // The second Pod has a container its template does not: judged in full for what that container brings.
+        assertThat(violation(run.out(), "api-6c9d8f-fghij", "privileged").path("action").asText()).isEqualTo("deny");
+        assertThat(violation(run.out(), "api-6c9d8f-fghij", "image-tag").path("action").asText()).isEqualTo("deny");
+        assertThat(violation(run.out(), "api-6c9d8f-fghij", "image-tag").path("message").asText()).contains("busybox");
+        // Counted once: the Deployment's denials, the extra container's, none for the copies.
+        assertThat(report.path("summary").path("objectsWithViolations").asInt()).isEqualTo(2);
+        assertThat(report.path("summary").path("violations").path("inherited").asInt()).isPositive();
+
+        Cli.Run text = run("check", file.toString());
+        assertThat(text.out()).containsPattern("INHERITED +\\[image-tag\\] \\(as its owner ReplicaSet shop/api-6c9d8f\\)");
+    }
 }
