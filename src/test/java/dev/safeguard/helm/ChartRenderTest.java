@@ -7,6 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.safeguard.rules.Ownership;
+import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyLoader;
+import dev.safeguard.rules.RuleCompiler;
+import dev.safeguard.rules.RuleLoader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.safeguard.helm.Chart.Render;
 import io.vertx.core.Vertx;
@@ -213,7 +218,7 @@ class ChartRenderTest {
                 String group = rule.path("apiGroups").get(0).asText();
                 rule.path("resources").forEach(r -> granted.add((group.isEmpty() ? "" : group + "/") + r.asText()));
             }
-            assertThat(granted).containsExactlyInAnyOrder("pods", "services", "namespaces",
+            assertThat(granted).containsExactlyInAnyOrder("pods", "services", "namespaces", "replicationcontrollers",
                     "policy/poddisruptionbudgets", "apps/deployments", "apps/statefulsets", "apps/daemonsets",
                     "apps/replicasets", "batch/jobs", "batch/cronjobs", "autoscaling/horizontalpodautoscalers");
 
@@ -309,6 +314,36 @@ class ChartRenderTest {
                 .isEqualTo("topology.kubernetes.io/zone");
         assertThat(spec.path("customRules").get(0).path("validation").asText()).startsWith("has(object.metadata.labels)");
         assertThat(strings(spec.path("exclude").path("namespaces"))).containsExactly("sandbox");
+    }
+
+    @Test
+    void aTrustedControllerReachesThePolicyFileWhichLoadsAndItsOwnerKindCanBeRead() throws Exception {
+        Render render = Chart.render(Map.of(), """
+                policy:
+                  ownership:
+                    trustedControllers:
+                      - username: system:serviceaccount:argo-rollouts:argo-rollouts
+                        ownerKind: Rollout
+                        ownerApiVersion: argoproj.io/v1alpha1
+                rbac:
+                  extraReadRules:
+                    - {apiGroups: [argoproj.io], resources: [rollouts]}
+                """);
+        String policyFile = render.named("ConfigMap", RELEASE + "-policy").path("data").path("policy.yaml").asText();
+        Policy policy = new PolicyLoader(new RuleLoader(new RuleCompiler()), new RuleLoader(new RuleCompiler())
+                .loadBuiltInPack()).parse("chart policy.yaml", policyFile);
+
+        assertThat(policy.ownership().trustedControllers()).containsExactly(new Ownership.TrustedController(
+                "system:serviceaccount:argo-rollouts:argo-rollouts", "Rollout", "argoproj.io/v1alpha1", null));
+        JsonNode extra = null;
+        for (JsonNode rule : render.one("ClusterRole").path("rules")) {
+            if (strings(rule.path("apiGroups")).contains("argoproj.io")) {
+                extra = rule;
+            }
+        }
+        assertThat(extra).isNotNull();
+        assertThat(strings(extra.path("resources"))).containsExactly("rollouts");
+        assertThat(strings(extra.path("verbs"))).containsExactly("get", "list", "watch");
     }
 
     @Test
