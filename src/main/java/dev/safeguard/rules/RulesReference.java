@@ -30,8 +30,9 @@ public final class RulesReference {
                 .append("silently (audit annotation, log, metrics), `off` does not evaluate. In audit mode nothing is ")
                 .append("rejected: deny becomes a warning marked *would deny*.\n\n")
                 .append("Objects a controller made from a judged template (Pods of a ReplicaSet, StatefulSet, DaemonSet ")
-                .append("or Job; ReplicaSets of a Deployment; Jobs of a CronJob) were judged through their owner: ")
-                .append("reliability and hygiene rules skip them; security rules judge every Pod.\n\n")
+                .append("or Job; ReplicaSets of a Deployment; Jobs of a CronJob) inherit their verified owner's standing ")
+                .append("for every violation the owner's template also has; anything else is judged in full (see ")
+                .append("[verdicts follow ownership](policy.md#verdicts-follow-ownership)).\n\n")
                 .append("| Rule | Category | Default action | Kinds | Needs context |\n")
                 .append("| --- | --- | --- | --- | --- |\n");
         for (CompiledRule rule : rules) {
