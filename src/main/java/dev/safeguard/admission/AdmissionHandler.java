@@ -7,7 +7,8 @@ import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RelatedObjects;
 import dev.safeguard.rules.Subject;
-import dev.safeguard.rules.Violation;
+import dev.safeguard.rules.Disposition;
+import dev.safeguard.rules.RuleResult;
 import dev.safeguard.server.PolicyHolder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -81,32 +82,40 @@ public class AdmissionHandler {
         if (!decision.denied().isEmpty()) {
             LOG.infof("DENY %s %s%s: %s", request.operation(), decision.objectReference(), dryRun, ids(decision.denied()));
         }
-        if (!decision.wouldDeny().isEmpty()) {
+        List<RuleResult> wouldDeny = decision.disposed(Disposition.WOULD_DENY);
+        if (!wouldDeny.isEmpty()) {
             LOG.infof("WOULD DENY (audit mode) %s %s%s: %s", request.operation(), decision.objectReference(), dryRun,
-                    ids(decision.wouldDeny()));
+                    ids(wouldDeny));
         }
-        for (Violation violation : decision.audited()) {
-            LOG.infof("AUDIT %s %s%s: %s", request.operation(), decision.objectReference(), dryRun, violation.describe());
-        }
-        if (!decision.inherited().isEmpty()) {
-            LOG.debugf("INHERITED %s %s%s from %s: %s", request.operation(), decision.objectReference(), dryRun,
-                    decision.inherited().get(0).owner(),
-                    decision.inherited().stream().map(inherited -> inherited.violation().ruleId())
-                            .collect(Collectors.joining(", ")));
+        for (RuleResult result : decision.results()) {
+            switch (result.status()) {
+                case FAIL -> {
+                    if (result.disposition() == Disposition.AUDIT) {
+                        LOG.infof("AUDIT %s %s%s: %s", request.operation(), decision.objectReference(), dryRun,
+                                result.describe());
+                    }
+                }
+                case INHERITED -> LOG.debugf("INHERITED %s %s%s from %s: %s", request.operation(),
+                        decision.objectReference(), dryRun, result.owner().reference(), result.ruleId());
+                case EXEMPT -> LOG.infof("EXEMPT %s %s from [%s]: %s", request.operation(), decision.objectReference(),
+                        result.ruleId(), result.reason());
+                default -> { }
+            }
+            if (result.error() != null) {
+                // What the error made of the request: its onError's disposition (or exempt, or a failure's own).
+                LOG.warnf("RULE ERROR %s %s%s: [%s] %s -> %s", request.operation(), decision.objectReference(), dryRun,
+                        result.ruleId(), result.error(),
+                        result.disposition() == null ? result.status().id() : result.disposition().id());
+            }
         }
         if (decision.ownership() != null) {
             LOG.infof("OWNERSHIP NOT TRUSTED %s %s%s (user %s): %s", request.operation(), decision.objectReference(),
                     dryRun, request.userInfo().get("username"), decision.ownership());
         }
-        for (Decision.Exemption exemption : decision.exemptions()) {
-            LOG.infof("EXEMPT %s %s from [%s]: %s", request.operation(), decision.objectReference(),
-                    exemption.ruleId(), exemption.reason());
-        }
-        decision.errors().forEach(error -> LOG.warnf("rule %s failed: %s", error.ruleId(), error.message()));
     }
 
-    private static String ids(List<Violation> violations) {
-        return violations.stream().map(Violation::ruleId).collect(Collectors.joining(", "));
+    private static String ids(List<RuleResult> results) {
+        return results.stream().map(RuleResult::ruleId).collect(Collectors.joining(", "));
     }
 
     private static Duration since(long started) {

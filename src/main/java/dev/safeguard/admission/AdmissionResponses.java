@@ -1,7 +1,8 @@
 package dev.safeguard.admission;
 
 import dev.safeguard.rules.Decision;
-import dev.safeguard.rules.Violation;
+import dev.safeguard.rules.Disposition;
+import dev.safeguard.rules.RuleResult;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
@@ -55,11 +56,12 @@ final class AdmissionResponses {
         if (!warnings.isEmpty()) {
             response.withWarnings(shorten(warnings));
         }
-        if (!decision.audited().isEmpty()) {
+        List<RuleResult> audited = decision.disposed(Disposition.AUDIT);
+        if (!audited.isEmpty()) {
             Map<String, String> annotations = new LinkedHashMap<>();
-            for (Violation violation : decision.audited()) {
+            for (RuleResult result : audited) {
                 // The API server prefixes keys with the webhook name: validate.safeguard.dev/<rule-id>.
-                annotations.put(violation.ruleId(), truncate(violation.message(), MAX_AUDIT_VALUE_LENGTH));
+                annotations.put(result.ruleId(), truncate(result.text(), MAX_AUDIT_VALUE_LENGTH));
             }
             response.withAuditAnnotations(annotations);
         }
@@ -67,20 +69,20 @@ final class AdmissionResponses {
     }
 
     /**
-     * "Deployment shop/web violates 2 kube-safeguard rules:" followed by one "[rule-id] message" line per
-     * denied rule: kubectl prints this after "admission webhook ... denied the request:".
+     * "Deployment shop/web violates 2 kube-safeguard rules:" followed by one "[rule-id] message. Fix: ..." line per
+     * denied rule: kubectl prints this after "admission webhook ... denied the request:". A rule denying because it
+     * could not be evaluated (its onError) is not a violation: then the object "is denied by" the rules.
      */
     static String denialMessage(Decision decision) {
-        List<Violation> denied = decision.denied();
+        List<RuleResult> denied = decision.denied();
+        boolean errors = denied.stream().anyMatch(result -> result.status() == RuleResult.Status.ERROR);
         StringBuilder message = new StringBuilder(decision.objectReference())
-                .append(" violates ").append(denied.size())
+                .append(errors ? " is denied by " : " violates ").append(denied.size())
                 .append(denied.size() == 1 ? " kube-safeguard rule:" : " kube-safeguard rules:");
-        for (Violation violation : denied) {
-            message.append("\n").append(violation.describe());
+        for (RuleResult result : denied) {
+            message.append("\n").append(result.describe());
         }
-        if (decision.ownership() != null) {
-            message.append("\n[ownership] ").append(decision.ownership());
-        }
+        decision.ownershipLine().ifPresent(line -> message.append("\n").append(line));
         return message.toString();
     }
 

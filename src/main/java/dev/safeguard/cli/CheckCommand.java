@@ -5,7 +5,8 @@ import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RelatedObjects;
-import dev.safeguard.rules.RuleError;
+import dev.safeguard.rules.Notice;
+import dev.safeguard.rules.RuleResult;
 import dev.safeguard.rules.RuleLoadException;
 import dev.safeguard.rules.Subject;
 import java.io.IOException;
@@ -120,12 +121,12 @@ final class CheckCommand implements Callable<Integer> {
         if (format != Format.TEXT) {
             for (CheckReport.ObjectResult result : report.results()) {
                 Decision decision = result.decision();
-                for (String notice : decision.notices()) {
-                    err.println("safeguard: " + result.manifest().location() + ": " + notice);
+                for (Notice notice : decision.notices()) {
+                    err.println("safeguard: " + result.manifest().location() + ": " + notice.line());
                 }
-                for (RuleError error : decision.errors()) {
-                    err.println("safeguard: " + result.manifest().location() + ": [" + error.ruleId()
-                            + "] could not be evaluated and counts as passed: " + error.message());
+                for (RuleResult failed : decision.errors()) {
+                    err.println("safeguard: " + result.manifest().location() + ": "
+                            + RuleResult.line(failed.ruleId(), "rule error: " + failed.error()));
                 }
             }
         }
@@ -161,7 +162,7 @@ final class CheckCommand implements Callable<Integer> {
                     Manifest manifest = manifests.get(i);
                     Subject subject = new Subject(manifest.object(), null, "CREATE", manifest.namespace(), Map.of(),
                             false, Subject.Origin.MANIFEST);
-                    return CheckReport.ObjectResult.of(manifest, engine.decide(policy, subject, related));
+                    return new CheckReport.ObjectResult(manifest, engine.decide(policy, subject, related));
                 })
                 .toList();
         return new CheckReport(policy, failOn, bundle, results);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.safeguard.rules.RuleResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -12,8 +13,8 @@ import java.util.Map;
 /**
  * The JSON report, a stable contract documented in docs/cli.md:
  * {@code {"summary": {...}, "results": [{"source", "document", "kind", "namespace", "name",
- * "violations": [{"rule", "action", "message"}]}]}}. Every object checked has a result, clean ones with an
- * empty violations list.
+ * "violations": [{"rule", "action", "message", "status", "remediation"}]}]}}. Every object checked has a result,
+ * clean ones with an empty violations list.
  */
 final class JsonReport {
 
@@ -37,11 +38,13 @@ final class JsonReport {
             entry.put("namespace", manifest.namespace());
             entry.put("name", manifest.name());
             ArrayNode violations = entry.putArray("violations");
-            for (CheckReport.Finding finding : result.findings()) {
+            for (RuleResult finding : result.findings()) {
                 violations.addObject()
-                        .put("rule", finding.rule())
-                        .put("action", finding.outcome().id())
-                        .put("message", finding.message());
+                        .put("rule", finding.ruleId())
+                        .put("action", CheckReport.Outcome.of(finding).id())
+                        .put("message", finding.text())
+                        .put("status", finding.status().id())
+                        .put("remediation", finding.remediation());
             }
         }
         JSON.writeValue(out, root);

@@ -1,11 +1,7 @@
 package dev.safeguard.cli;
 
-import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.PolicyEngine;
-import dev.safeguard.rules.RuleEngine;
-import dev.safeguard.rules.RuleError;
-import dev.safeguard.rules.RuleSet;
-import dev.safeguard.rules.Workload;
+import dev.safeguard.rules.RuleResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -18,15 +14,22 @@ import javax.xml.stream.XMLStreamWriter;
 
 /**
  * JUnit XML for CI test-report views (GitLab, Jenkins, Azure DevOps): a test suite per source file and a test
- * case per object and rule evaluated on it. A violation at or above --fail-on is a failure; one below it passes
- * with the finding in system-out; an exempted rule or an object in an excluded namespace is skipped; a rule
- * that could not be evaluated passes (as in the webhook) with the error in system-err.
+ * case per rule result of each object (every rule that applies to it). A finding (a violation, or a rule error
+ * under its onError) at or above --fail-on is a failure; one below it passes with the finding in system-out; an
+ * exempted rule or an object in an excluded namespace is skipped; a rule error is also shown in system-err; the
+ * remediation is a property of its own.
  */
 final class JunitReport {
 
-    /** One test case before it is written. */
-    private record Case(String name, String classname, String file, CheckReport.Finding finding, boolean failure,
-            String skipped, String error) {
+    /** One test case before it is written: a rule's result on an object, and whether it fails at --fail-on. */
+    private record Case(String classname, String file, RuleResult result, boolean failure) {
+        String skipped() {
+            return switch (result.status()) {
+                case SKIP -> result.reason();
+                case EXEMPT -> "exempt (" + PolicyEngine.EXEMPT_ANNOTATION + "): " + result.reason();
+                default -> null;
+            };
+        }
     }
 
     private JunitReport() {
@@ -69,57 +72,45 @@ final class JunitReport {
     }
 
     private static List<Case> cases(CheckReport report, CheckReport.ObjectResult result) {
-        Decision decision = result.decision();
-        Workload workload = Workload.of(result.manifest().object());
-        Map<String, String> exempt = new LinkedHashMap<>();
-        for (Decision.Exemption exemption : decision.exemptions()) {
-            exempt.put(exemption.ruleId(), exemption.reason());
-        }
-        Map<String, String> errors = new LinkedHashMap<>();
-        for (RuleError error : decision.errors()) {
-            errors.merge(error.ruleId(), error.message(), (first, second) -> first + "\n" + second);
-        }
-        String classname = result.reference();
-        String file = result.manifest().source();
         List<Case> cases = new ArrayList<>();
-        for (RuleSet.Entry entry : report.policy().rules().entries()) {
-            if (!RuleEngine.applies(entry, workload)) {
-                continue;
-            }
-            String id = entry.id();
-            CheckReport.Finding finding = result.finding(id);
-            String skipped = decision.excluded()
-                    ? "namespace " + result.manifest().namespace() + " is excluded by the policy"
-                    : exempt.containsKey(id) ? "exempt (" + PolicyEngine.EXEMPT_ANNOTATION + "): " + exempt.get(id) : null;
-            cases.add(new Case(id, classname, file, finding, finding != null && report.fails(finding), skipped,
-                    errors.get(id)));
+        for (RuleResult rule : result.decision().results()) {
+            cases.add(new Case(result.reference(), result.manifest().source(), rule, report.fails(rule)));
         }
         return cases;
     }
 
     private static void write(XMLStreamWriter xml, Case testCase) throws XMLStreamException {
+        RuleResult result = testCase.result();
+        CheckReport.Outcome outcome = CheckReport.Outcome.of(result);
         xml.writeStartElement("testcase");
-        xml.writeAttribute("name", testCase.name());
+        xml.writeAttribute("name", result.ruleId());
         xml.writeAttribute("classname", clean(testCase.classname()));
         xml.writeAttribute("file", clean(testCase.file()));
-        CheckReport.Finding finding = testCase.finding();
+        if (result.remediation() != null) {
+            // The fix on its own, for report views that show test case properties.
+            xml.writeStartElement("properties");
+            xml.writeEmptyElement("property");
+            xml.writeAttribute("name", "remediation");
+            xml.writeAttribute("value", clean(result.remediation()));
+            xml.writeEndElement();
+        }
         if (testCase.skipped() != null) {
             xml.writeEmptyElement("skipped");
             xml.writeAttribute("message", clean(testCase.skipped()));
         } else if (testCase.failure()) {
             xml.writeStartElement("failure");
-            xml.writeAttribute("type", finding.outcome().id());
-            xml.writeAttribute("message", clean(finding.message()));
-            xml.writeCharacters(clean("[" + finding.rule() + "] " + testCase.classname() + ": " + finding.message()));
+            xml.writeAttribute("type", outcome.id());
+            xml.writeAttribute("message", clean(result.message() != null ? result.message() : result.text()));
+            xml.writeCharacters(clean(result.describe(testCase.classname())));
             xml.writeEndElement();
-        } else if (finding != null) {
+        } else if (outcome != null) {
             xml.writeStartElement("system-out");
-            xml.writeCharacters(clean(finding.outcome().id() + " [" + finding.rule() + "] " + finding.message()));
+            xml.writeCharacters(clean(outcome.id() + " " + result.describe()));
             xml.writeEndElement();
         }
-        if (testCase.error() != null) {
+        if (result.error() != null) {
             xml.writeStartElement("system-err");
-            xml.writeCharacters(clean("could not be evaluated and counts as passed: " + testCase.error()));
+            xml.writeCharacters(clean("rule error: " + result.error()));
             xml.writeEndElement();
         }
         xml.writeEndElement();

@@ -3,8 +3,11 @@ package dev.safeguard.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.safeguard.rules.Action;
+import dev.safeguard.rules.Disposition;
 import dev.safeguard.rules.Mode;
+import dev.safeguard.rules.Remediation;
 import dev.safeguard.rules.RuleDefinition;
+import dev.safeguard.rules.RuleResult;
 import dev.safeguard.rules.RuleSet;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,23 +51,27 @@ final class SarifReport {
         ArrayNode results = run.putArray("results");
         for (CheckReport.ObjectResult result : report.results()) {
             Manifest manifest = result.manifest();
-            for (CheckReport.Finding finding : result.findings()) {
+            for (RuleResult finding : result.findings()) {
+                CheckReport.Outcome outcome = CheckReport.Outcome.of(finding);
                 ObjectNode sarif = results.addObject();
-                sarif.put("ruleId", finding.rule());
-                Integer index = ruleIndex.get(finding.rule());
+                sarif.put("ruleId", finding.ruleId());
+                Integer index = ruleIndex.get(finding.ruleId());
                 if (index != null) {
                     sarif.put("ruleIndex", index);
                 }
-                sarif.put("level", level(finding.outcome()));
-                sarif.putObject("message").put("text", "[" + finding.rule() + "] " + result.reference() + ": "
-                        + finding.message());
+                sarif.put("level", level(outcome));
+                sarif.putObject("message").put("text", finding.describe(result.reference()));
                 ObjectNode physical = sarif.putArray("locations").addObject().putObject("physicalLocation");
                 physical.putObject("artifactLocation").put("uri", uri(manifest.source()));
                 physical.putObject("region").put("startLine", manifest.line());
-                sarif.putObject("properties")
-                        .put("action", finding.outcome().id())
+                ObjectNode properties = sarif.putObject("properties")
+                        .put("action", outcome.id())
+                        .put("status", finding.status().id())
                         .put("object", result.reference())
                         .put("document", manifest.document());
+                if (finding.remediation() != null) {
+                    properties.put("remediation", finding.remediation());
+                }
             }
         }
         run.putArray("invocations").addObject().put("executionSuccessful", true);
@@ -81,13 +88,14 @@ final class SarifReport {
         String docs = definition.docs() == null || definition.docs().isBlank() ? definition.title()
                 : definition.docs().strip();
         rule.putObject("fullDescription").put("text", firstParagraph(docs));
-        rule.putObject("help").put("text", docs).put("markdown", "**" + definition.title() + "**\n\n" + docs);
-        CheckReport.Outcome outcome = switch (entry.action()) {
-            case DENY -> mode == Mode.ENFORCE ? CheckReport.Outcome.DENY : CheckReport.Outcome.WOULD_DENY;
-            case WARN -> CheckReport.Outcome.WARN;
-            default -> CheckReport.Outcome.AUDIT;
-        };
-        rule.putObject("defaultConfiguration").put("level", level(outcome));
+        // The fix first, on its own (placeholders the results fill in are shown as <name>), then the rule's docs.
+        Remediation remediation = entry.rule().remediation();
+        String fix = remediation == null ? "" : "Fix: " + remediation.generic() + "\n\n";
+        rule.putObject("help").put("text", fix + docs)
+                .put("markdown", "**" + definition.title() + "**\n\n" + (remediation == null ? ""
+                        : "**Fix:** " + remediation.generic() + "\n\n") + docs);
+        rule.putObject("defaultConfiguration").put("level",
+                level(CheckReport.Outcome.of(Disposition.of(entry.action(), mode))));
         ObjectNode properties = rule.putObject("properties");
         properties.put("category", definition.category().id());
         properties.put("action", entry.action().id());

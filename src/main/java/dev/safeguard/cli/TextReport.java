@@ -1,7 +1,8 @@
 package dev.safeguard.cli;
 
 import dev.safeguard.rules.Decision;
-import dev.safeguard.rules.RuleError;
+import dev.safeguard.rules.Notice;
+import dev.safeguard.rules.RuleResult;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,26 +55,27 @@ final class TextReport {
 
     private List<String> lines(CheckReport.ObjectResult result) {
         List<String> lines = new ArrayList<>();
-        for (CheckReport.Finding finding : result.findings()) {
-            String label = switch (finding.outcome()) {
+        for (RuleResult finding : result.findings()) {
+            String label = switch (CheckReport.Outcome.of(finding)) {
                 case DENY -> paint(RED, pad("DENY"));
                 case WOULD_DENY -> paint(YELLOW, pad("WOULD DENY"));
                 case WARN -> paint(YELLOW, pad("WARN"));
                 case AUDIT -> paint(CYAN, pad("AUDIT"));
                 case INHERITED -> paint(DIM, pad("INHERITED"));
             };
-            lines.add("  " + label + "[" + finding.rule() + "] " + finding.message());
+            lines.add("  " + label + RuleResult.line(finding.ruleId(), finding.text()));
         }
         Decision decision = result.decision();
-        for (Decision.Exemption exemption : decision.exemptions()) {
-            lines.add("  " + paint(DIM, pad("EXEMPT")) + "[" + exemption.ruleId() + "] " + exemption.reason());
+        for (RuleResult exempt : decision.with(RuleResult.Status.EXEMPT)) {
+            lines.add("  " + paint(DIM, pad("EXEMPT")) + RuleResult.line(exempt.ruleId(), exempt.reason()));
         }
-        for (String notice : decision.notices()) {
-            lines.add("  " + paint(DIM, pad("NOTE")) + notice);
+        for (Notice notice : decision.notices()) {
+            lines.add("  " + paint(DIM, pad("NOTE")) + notice.line());
         }
-        for (RuleError error : decision.errors()) {
-            lines.add("  " + paint(YELLOW, pad("RULE ERROR")) + "[" + error.ruleId()
-                    + "] could not be evaluated and counts as passed: " + error.message());
+        for (RuleResult failed : decision.errors()) {
+            if (failed.status() != RuleResult.Status.ERROR) { // an error result is a finding, shown above
+                lines.add("  " + paint(YELLOW, pad("RULE ERROR")) + RuleResult.line(failed.ruleId(), failed.error()));
+            }
         }
         return lines;
     }

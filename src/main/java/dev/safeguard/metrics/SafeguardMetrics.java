@@ -1,9 +1,9 @@
 package dev.safeguard.metrics;
 
 import dev.safeguard.rules.Decision;
+import dev.safeguard.rules.Disposition;
 import dev.safeguard.rules.Mode;
-import dev.safeguard.rules.RuleError;
-import dev.safeguard.rules.Violation;
+import dev.safeguard.rules.RuleResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +57,7 @@ public class SafeguardMetrics {
         if (!decision.allowed()) {
             return "deny";
         }
-        if (!decision.wouldDeny().isEmpty()) {
+        if (!decision.disposed(Disposition.WOULD_DENY).isEmpty()) {
             return "would_deny";
         }
         return decision.warningLines().isEmpty() ? "allow" : "warn";
@@ -72,43 +72,42 @@ public class SafeguardMetrics {
         durationTimer.register(registry).record(took);
     }
 
-    /** Counts everything a decision holds: violations, rejections, exemptions, rule errors. */
+    /** Counts everything a decision holds: violations, rejections, exemptions, inherited violations, rule errors. */
     public void recordDecision(Decision decision, String kind, String namespace) {
         String mode = decision.mode().id();
-        for (Violation violation : decision.allViolations()) {
-            Counter.builder("safeguard.rule.violations")
-                    .description("Rule violations found, whatever their action")
-                    .tag("rule", violation.ruleId()).tag("action", violation.action().id()).tag("mode", mode)
-                    .register(registry).increment();
-        }
-        for (Violation violation : decision.denied()) {
-            Counter.builder("safeguard.admission.rejections")
-                    .description("Denied rules, one per rule per rejected request")
-                    .tag("rule", violation.ruleId()).tag("kind", label(kind))
-                    .tag("namespace", namespaceLabel && namespace != null ? namespace : NO_NAMESPACE)
-                    .register(registry).increment();
-        }
-        for (Decision.Exemption exemption : decision.exemptions()) {
-            Counter.builder("safeguard.exemptions")
-                    .description("Violations let off by a safeguard.dev/exempt annotation with a reason")
-                    .tag("rule", exemption.ruleId())
-                    .register(registry).increment();
-        }
-        for (Decision.Inherited inherited : decision.inherited()) {
-            Counter.builder("safeguard.inherited.violations")
-                    .description("Violations of controller-made objects that their verified owner already stands for: "
-                            + "not denied, warned about or counted as violations again")
-                    .tag("rule", inherited.violation().ruleId()).tag("owner_kind", inherited.ownerKind())
-                    .register(registry).increment();
-        }
-        for (RuleError error : decision.errors()) {
-            recordRuleError(error.ruleId());
+        for (RuleResult result : decision.results()) {
+            switch (result.status()) {
+                case FAIL -> Counter.builder("safeguard.rule.violations")
+                        .description("Rule violations found, whatever their action")
+                        .tag("rule", result.ruleId()).tag("action", result.action().id()).tag("mode", mode)
+                        .register(registry).increment();
+                case EXEMPT -> Counter.builder("safeguard.exemptions")
+                        .description("Violations let off by a safeguard.dev/exempt annotation with a reason")
+                        .tag("rule", result.ruleId())
+                        .register(registry).increment();
+                case INHERITED -> Counter.builder("safeguard.inherited.violations")
+                        .description("Violations of controller-made objects that their verified owner already stands "
+                                + "for: not denied, warned about or counted as violations again")
+                        .tag("rule", result.ruleId()).tag("owner_kind", result.owner().topKind())
+                        .register(registry).increment();
+                default -> { }
+            }
+            if (result.disposition() == Disposition.DENY) {
+                Counter.builder("safeguard.admission.rejections")
+                        .description("Denied rules, one per rule per rejected request")
+                        .tag("rule", result.ruleId()).tag("kind", label(kind))
+                        .tag("namespace", namespaceLabel && namespace != null ? namespace : NO_NAMESPACE)
+                        .register(registry).increment();
+            }
+            if (result.error() != null) {
+                recordRuleError(result.ruleId());
+            }
         }
     }
 
     public void recordRuleError(String ruleId) {
         Counter.builder("safeguard.rule.errors")
-                .description("Rules that failed to evaluate on an object (the rule was skipped)")
+                .description("Rules that failed to evaluate on an object (handled by the rule's onError)")
                 .tag("rule", ruleId)
                 .register(registry).increment();
     }

@@ -2,96 +2,104 @@ package dev.safeguard.rules;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * What a policy makes of one object, sorted by what happens to each finding. The admission webhook and
- * the CLI turn the same Decision into a response or a report.
+ * What a policy makes of one object: one {@link RuleResult} per rule that applies to it, each with its status and
+ * (for findings) what happens to it. The admission webhook and the CLI render the same Decision into a response or
+ * a report.
  *
- * @param denied     deny-level violations that reject the request (enforce mode)
- * @param wouldDeny  deny-level violations that audit mode lets through
- * @param ratcheted  deny-level violations the previous version already had (UPDATE): allowed, warned
- * @param warnings   warn-level violations
- * @param audited    audit-level violations: recorded, not shown to the user
- * @param exemptions violations dropped because the object exempts itself from the rule, with its reason
- * @param inherited  violations a verified owner's pod template already has: the owner stands for them, so
- *                   they are neither denied, warned about nor counted as violations again
- * @param ownership  why the controller this object names was not trusted, when that made a difference to
- *                   the decision (a violation was judged in full); else null
- * @param notices    things the user should know that are not violations (an exemption without a reason)
- * @param errors     rules that failed to evaluate on this object (they count as passed)
+ * @param excluded  the object's namespace is excluded by the policy: every result is a SKIP
+ * @param results   one per rule that applies (on, and matching the kind), in the policy's rule order
+ * @param ownership why the controller this object names was not trusted, when that made a difference to the
+ *                  decision (a violation was judged in full); else null
+ * @param notices   things the user should know that are not rule verdicts (an exemption without a reason, a
+ *                  violation judged in full although the owner was trusted)
  */
-public record Decision(String objectReference, Mode mode, boolean excluded, List<Violation> denied,
-        List<Violation> wouldDeny, List<Violation> ratcheted, List<Violation> warnings, List<Violation> audited,
-        List<Exemption> exemptions, List<Inherited> inherited, String ownership, List<String> notices,
-        List<RuleError> errors) {
-
-    /** A rule an object was let off, and the reason its owner gave. */
-    public record Exemption(String ruleId, String reason) {
-    }
-
-    /**
-     * A violation explained by the owner's template.
-     *
-     * @param owner     the direct owner, "ReplicaSet shop/web-5d8f7"
-     * @param ownerKind the kind at the top of the ownership chain (Deployment for a Pod of a Deployment's
-     *                  ReplicaSet): what the violation is counted against
-     */
-    public record Inherited(Violation violation, String owner, String ownerKind) {
-    }
+public record Decision(String objectReference, Mode mode, boolean excluded, List<RuleResult> results,
+        String ownership, List<Notice> notices) {
 
     public Decision {
-        denied = List.copyOf(denied);
-        wouldDeny = List.copyOf(wouldDeny);
-        ratcheted = List.copyOf(ratcheted);
-        warnings = List.copyOf(warnings);
-        audited = List.copyOf(audited);
-        exemptions = List.copyOf(exemptions);
-        inherited = List.copyOf(inherited);
+        results = List.copyOf(results);
         notices = List.copyOf(notices);
-        errors = List.copyOf(errors);
     }
 
-    static Decision excluded(String objectReference, Mode mode) {
-        return new Decision(objectReference, mode, true, List.of(), List.of(), List.of(), List.of(), List.of(),
-                List.of(), List.of(), null, List.of(), List.of());
-    }
-
+    /** True unless a result is a denial. */
     public boolean allowed() {
-        return denied.isEmpty();
+        return results.stream().noneMatch(result -> result.disposition() == Disposition.DENY);
     }
 
-    /** Every violation the policy judged on this object, whatever happens to it; inherited ones are not among them. */
-    public List<Violation> allViolations() {
-        List<Violation> all = new ArrayList<>(denied);
-        all.addAll(wouldDeny);
-        all.addAll(ratcheted);
-        all.addAll(warnings);
-        all.addAll(audited);
-        return all;
+    /** The results with this status. */
+    public List<RuleResult> with(RuleResult.Status status) {
+        return results.stream().filter(result -> result.status() == status).toList();
+    }
+
+    /** The findings (violations and errors) with this disposition. */
+    public List<RuleResult> disposed(Disposition disposition) {
+        return results.stream().filter(result -> result.disposition() == disposition).toList();
+    }
+
+    /** The results that reject the request. */
+    public List<RuleResult> denied() {
+        return disposed(Disposition.DENY);
+    }
+
+    /** Every violation the policy judged on this object, whatever happens to it: exempted and inherited ones are not. */
+    public List<RuleResult> violations() {
+        return with(RuleResult.Status.FAIL);
+    }
+
+    /** The results of rules that failed to evaluate (or to render their message), whatever became of them. */
+    public List<RuleResult> errors() {
+        return results.stream().filter(result -> result.error() != null).toList();
+    }
+
+    /** The result of one rule, if it applies to the object. */
+    public Optional<RuleResult> result(String ruleId) {
+        return results.stream().filter(result -> result.ruleId().equals(ruleId)).findFirst();
+    }
+
+    /** The notices as lines, {@code [topic] text}. */
+    public List<String> noticeLines() {
+        return notices.stream().map(Notice::line).toList();
+    }
+
+    /** {@code [ownership] why}, when the owner the object names was not trusted and that mattered. */
+    public Optional<String> ownershipLine() {
+        return Optional.ofNullable(ownership).map(why -> RuleResult.line("ownership", why));
     }
 
     /**
-     * The lines a user sees as warnings, each starting with the rule id: would-denies in audit mode,
-     * ratcheted old violations, warn-level violations, notices and rule errors.
+     * The lines a user sees as warnings, each starting with the rule id: would-denies in audit mode, ratcheted old
+     * violations, warn-level violations, why an owner was not trusted (unless a denial says it), notices, and rule
+     * errors whose onError warns.
      */
     public List<String> warningLines() {
         List<String> lines = new ArrayList<>();
-        for (Violation violation : wouldDeny) {
-            lines.add("[" + violation.ruleId() + "] (audit mode, would deny) " + violation.message());
+        for (RuleResult result : results) {
+            if (result.disposition() == Disposition.WOULD_DENY) {
+                lines.add(result.describe());
+            }
         }
-        for (Violation violation : ratcheted) {
-            lines.add("[" + violation.ruleId() + "] (already present before this update, not denied) "
-                    + violation.message());
+        for (RuleResult result : results) {
+            if (result.ratcheted()) {
+                lines.add(result.describe());
+            }
         }
-        for (Violation violation : warnings) {
-            lines.add(violation.describe());
+        for (RuleResult result : results) {
+            if (result.disposition() == Disposition.WARN && !result.ratcheted()
+                    && result.status() == RuleResult.Status.FAIL) {
+                lines.add(result.describe());
+            }
         }
-        if (ownership != null && denied.isEmpty()) { // a denial already says it
-            lines.add("[ownership] " + ownership);
+        if (allowed()) { // a denial already says it
+            ownershipLine().ifPresent(lines::add);
         }
-        lines.addAll(notices);
-        for (RuleError error : errors) {
-            lines.add("[" + error.ruleId() + "] could not be evaluated and was skipped: " + error.message());
+        lines.addAll(noticeLines());
+        for (RuleResult result : results) {
+            if (result.disposition() == Disposition.WARN && result.status() == RuleResult.Status.ERROR) {
+                lines.add(result.describe());
+            }
         }
         return lines;
     }

@@ -3,6 +3,7 @@ package dev.safeguard.rules;
 import dev.cel.common.CelFunctionDecl;
 import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.types.CelType;
+import dev.cel.common.types.ListType;
 import dev.cel.common.types.OpaqueType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.runtime.CelFunctionBinding;
@@ -15,8 +16,9 @@ import java.util.Map;
  * The CEL functions rules may use beyond standard CEL and the strings extension.
  *
  * <p>{@code quantity()} and its methods follow the Kubernetes CEL quantity library, so a rule using them
- * runs unchanged in a ValidatingAdmissionPolicy. {@code selectorMatches()} is ours: label-selector
- * semantics that would be long and error-prone to spell out in every context rule.
+ * runs unchanged in a ValidatingAdmissionPolicy. {@code selectorMatches()}, {@code selecting()} and
+ * {@code selectedBy()} are ours: label-selector semantics that would be long and error-prone to spell out in every
+ * context rule, and (on {@code related} lists) looked up in indexes instead of tried object by object.
  */
 final class KubernetesFunctions {
 
@@ -31,6 +33,7 @@ final class KubernetesFunctions {
 
     static List<CelFunctionDecl> declarations() {
         CelType dyn = SimpleType.DYN;
+        CelType objects = ListType.create(dyn);
         return List.of(
                 CelFunctionDecl.newFunctionDeclaration("quantity",
                         CelOverloadDecl.newGlobalOverload("quantity_string", QUANTITY, SimpleType.STRING)),
@@ -45,7 +48,11 @@ final class KubernetesFunctions {
                 CelFunctionDecl.newFunctionDeclaration("asApproximateFloat",
                         CelOverloadDecl.newMemberOverload("quantity_asApproximateFloat", SimpleType.DOUBLE, QUANTITY)),
                 CelFunctionDecl.newFunctionDeclaration("selectorMatches",
-                        CelOverloadDecl.newGlobalOverload("selectorMatches_dyn_dyn", SimpleType.BOOL, dyn, dyn)));
+                        CelOverloadDecl.newGlobalOverload("selectorMatches_dyn_dyn", SimpleType.BOOL, dyn, dyn)),
+                CelFunctionDecl.newFunctionDeclaration("selecting",
+                        CelOverloadDecl.newMemberOverload("selecting_dyn_dyn", objects, dyn, dyn)),
+                CelFunctionDecl.newFunctionDeclaration("selectedBy",
+                        CelOverloadDecl.newMemberOverload("selectedBy_dyn_dyn", objects, dyn, dyn)));
     }
 
     static List<CelFunctionBinding> bindings() {
@@ -61,7 +68,9 @@ final class KubernetesFunctions {
                 CelFunctionBinding.from("quantity_asApproximateFloat", QuantityValue.class,
                         value -> value.amount().doubleValue()),
                 CelFunctionBinding.from("selectorMatches_dyn_dyn", Object.class, Object.class,
-                        KubernetesFunctions::selectorMatches));
+                        KubernetesFunctions::selectorMatches),
+                CelFunctionBinding.from("selecting_dyn_dyn", Object.class, Object.class, KubernetesFunctions::selecting),
+                CelFunctionBinding.from("selectedBy_dyn_dyn", Object.class, Object.class, KubernetesFunctions::selectedBy));
     }
 
     private static QuantityValue quantity(String text) {
@@ -88,38 +97,37 @@ final class KubernetesFunctions {
      * nothing for a PodDisruptionBudget, is for the rule to check with has().)
      */
     static boolean selectorMatches(Object selector, Object labels) {
-        if (!(selector instanceof Map<?, ?> selectorMap)) {
-            return false;
-        }
-        Map<?, ?> labelMap = labels instanceof Map<?, ?> map ? map : Map.of();
-        if (selectorMap.get("matchLabels") instanceof Map<?, ?> matchLabels) {
-            for (Map.Entry<?, ?> required : matchLabels.entrySet()) {
-                if (!required.getValue().equals(labelMap.get(required.getKey()))) {
-                    return false;
-                }
-            }
-        }
-        if (selectorMap.get("matchExpressions") instanceof List<?> expressions) {
-            for (Object expression : expressions) {
-                if (!(expression instanceof Map<?, ?> requirement) || !requirementHolds(requirement, labelMap)) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return LabelSelector.of(selector).matches(labels);
     }
 
-    private static boolean requirementHolds(Map<?, ?> requirement, Map<?, ?> labels) {
-        Object key = requirement.get("key");
-        Object operator = requirement.get("operator");
-        List<?> values = requirement.get("values") instanceof List<?> list ? list : List.of();
-        Object actual = labels.get(key);
-        return switch (String.valueOf(operator)) {
-            case "In" -> actual != null && values.contains(actual);
-            case "NotIn" -> actual == null || !values.contains(actual);
-            case "Exists" -> labels.containsKey(key);
-            case "DoesNotExist" -> !labels.containsKey(key);
-            default -> false; // the API server rejects other operators; match nothing rather than everything
-        };
+    /** The objects of {@code list} whose spec.selector selects {@code labels}: indexed for related lists. */
+    private static List<?> selecting(Object list, Object labels) {
+        if (list instanceof RelatedList related) {
+            return related.selecting(labels);
+        }
+        return elements(list).stream().filter(element -> element instanceof Map<?, ?> object
+                && LabelSelector.ofObject(cast(object)).matches(labels)).toList();
+    }
+
+    /** The objects of {@code list} whose pods' labels {@code selector} selects: indexed for related lists. */
+    private static List<?> selectedBy(Object list, Object selector) {
+        if (list instanceof RelatedList related) {
+            return related.selectedBy(selector);
+        }
+        LabelSelector parsed = LabelSelector.of(selector);
+        return elements(list).stream().filter(element -> element instanceof Map<?, ?> object
+                && parsed.matches(Workload.podLabelsOf(cast(object)))).toList();
+    }
+
+    private static List<?> elements(Object list) {
+        if (list instanceof List<?> elements) {
+            return elements;
+        }
+        throw new IllegalArgumentException("expected a list of objects, got " + Params.describe(list));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Map<?, ?> map) {
+        return (Map<String, Object>) map;
     }
 }

@@ -30,11 +30,11 @@ final class OwnerVerdicts {
     /**
      * What the owner explains.
      *
-     * @param inherited rule id -> the inherited violation, for the violations the owner stands for
+     * @param inherited rule id -> the owner that stands for it, for the violations the owner stands for
      * @param ownership why the named controller was not trusted, or null
      * @param notes     per rule, why a violation was not inherited although the owner was trusted
      */
-    record Result(Map<String, Decision.Inherited> inherited, String ownership, List<String> notes) {
+    record Result(Map<String, RuleResult.Owner> inherited, String ownership, List<Notice> notes) {
         static final Result NONE = new Result(Map.of(), null, List.of());
     }
 
@@ -44,7 +44,7 @@ final class OwnerVerdicts {
         this.engine = engine;
     }
 
-    Result judge(Policy policy, Subject subject, Workload workload, List<Violation> violations, RelatedObjects related) {
+    Result judge(Policy policy, Subject subject, Workload workload, List<RuleResult> violations, RelatedObjects related) {
         ControllerReference reference = ControllerReference.of(subject.object());
         if (violations.isEmpty() || reference == null || !policy.ownership().inherits(workload.kind(), reference.kind())) {
             return Result.NONE;
@@ -75,25 +75,26 @@ final class OwnerVerdicts {
         Subject fromTemplate = subject.withObject(PodTemplate.replace(subject.object(), workload.kind(), ownerTemplate));
         List<PodTemplate.Difference> differences = PodTemplate.differences(ownerTemplate, childTemplate);
 
-        Map<String, Decision.Inherited> inherited = new LinkedHashMap<>();
-        List<String> notes = new ArrayList<>();
-        for (Violation violation : violations) {
+        Map<String, RuleResult.Owner> inherited = new LinkedHashMap<>();
+        List<Notice> notes = new ArrayList<>();
+        RuleResult.Owner standsFor = new RuleResult.Owner(ownerReference, chain.get(chain.size() - 1));
+        for (RuleResult violation : violations) {
             RuleSet.Entry entry = policy.rules().find(violation.ruleId()).orElseThrow();
             if (chain.stream().noneMatch(kind -> entry.rule().matches(kind))) {
                 continue; // the owners were never judged by this rule: nothing to inherit
             }
-            RuleEngine.Outcome expected = engine.evaluateOne(entry, fromTemplate, related);
-            if (!expected.violated()) {
-                notes.add("[" + violation.ruleId() + "] judged in full: " + ownerReference
-                        + "'s pod template does not have this violation");
+            RuleResult expected = engine.evaluateOne(entry, fromTemplate, related);
+            if (expected.status() != RuleResult.Status.FAIL) {
+                notes.add(new Notice(violation.ruleId(), "judged in full: " + ownerReference
+                        + "'s pod template does not have this violation"));
                 continue;
             }
             List<String> own = ownDoing(entry, subject, workload.kind(), ownerTemplate, differences, expected, related);
             if (own.isEmpty()) {
-                inherited.put(violation.ruleId(), new Decision.Inherited(violation, ownerReference, chain.get(chain.size() - 1)));
+                inherited.put(violation.ruleId(), standsFor);
             } else {
-                notes.add("[" + violation.ruleId() + "] judged in full: " + String.join(", ", own)
-                        + (own.size() == 1 ? " is" : " are") + " not as in " + ownerReference + "'s pod template");
+                notes.add(new Notice(violation.ruleId(), "judged in full: " + String.join(", ", own)
+                        + (own.size() == 1 ? " is" : " are") + " not as in " + ownerReference + "'s pod template"));
             }
         }
         return new Result(inherited, null, notes);
@@ -101,23 +102,23 @@ final class OwnerVerdicts {
 
     /** The differences from the owner's template that change this rule's verdict: the object's own doing. */
     private List<String> ownDoing(RuleSet.Entry entry, Subject subject, String kind, Map<String, Object> ownerTemplate,
-            List<PodTemplate.Difference> differences, RuleEngine.Outcome expected, RelatedObjects related) {
+            List<PodTemplate.Difference> differences, RuleResult expected, RelatedObjects related) {
         List<String> own = new ArrayList<>();
         for (PodTemplate.Difference difference : differences) {
-            RuleEngine.Outcome applied = engine.evaluateOne(entry,
+            RuleResult applied = engine.evaluateOne(entry,
                     subject.withObject(PodTemplate.replace(subject.object(), kind, difference.apply().apply(ownerTemplate))),
                     related);
-            boolean changes = applied.status() == RuleEngine.Outcome.Status.ERROR
-                    || (applied.violated() && !Objects.equals(applied.message(), expected.message()));
+            boolean changes = applied.status() == RuleResult.Status.ERROR
+                    || (applied.violated() && !Objects.equals(applied.text(), expected.text()));
             if (!changes && difference.isolate() != null) {
                 // An added container or volume on its own: does it break the rule where the template without
                 // any does not (or differently)? Catches an offender a rule's message does not name.
-                RuleEngine.Outcome alone = engine.evaluateOne(entry, subject.withObject(
+                RuleResult alone = engine.evaluateOne(entry, subject.withObject(
                         PodTemplate.replace(subject.object(), kind, difference.isolate().apply(ownerTemplate))), related);
-                RuleEngine.Outcome none = engine.evaluateOne(entry, subject.withObject(
+                RuleResult none = engine.evaluateOne(entry, subject.withObject(
                         PodTemplate.replace(subject.object(), kind, difference.baseline().apply(ownerTemplate))), related);
-                changes = alone.status() == RuleEngine.Outcome.Status.ERROR || (alone.violated()
-                        && (!none.violated() || !Objects.equals(alone.message(), none.message())));
+                changes = alone.status() == RuleResult.Status.ERROR || (alone.violated()
+                        && (!none.violated() || !Objects.equals(alone.text(), none.text())));
             }
             if (changes) {
                 own.add(difference.description());

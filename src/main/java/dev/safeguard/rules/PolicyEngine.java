@@ -8,70 +8,77 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Applies a {@link Policy} to an object: excluded namespaces, rule evaluation, per-object exemptions,
- * verdicts inherited from a verified owner, UPDATE ratcheting and the mode, producing a {@link Decision}.
- * Stateless and thread-safe.
+ * Applies a {@link Policy} to an object: excluded namespaces, rule evaluation, per-object exemptions, verdicts
+ * inherited from a verified owner, UPDATE ratcheting, each rule's onError and the mode, producing a {@link Decision}
+ * with one result per rule. Stateless and thread-safe.
  */
 public final class PolicyEngine {
 
     public static final String EXEMPT_ANNOTATION = "safeguard.dev/exempt";
     public static final String EXEMPT_REASON_ANNOTATION = "safeguard.dev/exempt-reason";
 
-    private final RuleEngine rules = new RuleEngine();
-    private final OwnerVerdicts owners = new OwnerVerdicts(rules);
+    private final RuleEngine rules;
+    private final OwnerVerdicts owners;
+
+    public PolicyEngine() {
+        this(new RuleEngine());
+    }
+
+    public PolicyEngine(RuleEngine rules) {
+        this.rules = rules;
+        this.owners = new OwnerVerdicts(rules);
+    }
 
     public Decision decide(Policy policy, Subject subject, RelatedObjects related) {
         Workload workload = Workload.of(subject.object());
         if (policy.excludes(subject.namespace())) {
-            return Decision.excluded(workload.reference(), policy.mode());
+            List<RuleResult> skipped = new ArrayList<>();
+            for (RuleSet.Entry entry : policy.rules().entries()) {
+                if (RuleEngine.applies(entry, workload)) {
+                    skipped.add(RuleResult.skipped(entry, "namespace " + subject.namespace() + " is excluded by the policy"));
+                }
+            }
+            return new Decision(workload.reference(), policy.mode(), true, skipped, null, List.of());
         }
-        Evaluation evaluation = rules.evaluate(policy.rules(), subject, related);
-        List<String> notices = new ArrayList<>();
+        List<RuleResult> evaluated = rules.evaluate(policy.rules(), subject, related);
+        List<Notice> notices = new ArrayList<>();
         Map<String, String> exempt = exemptions(subject.object(), policy.rules(), notices);
-        List<Violation> notExempt = evaluation.violations().stream()
-                .filter(violation -> !exempt.containsKey(violation.ruleId())).toList();
-        OwnerVerdicts.Result owned = owners.judge(policy, subject, workload, notExempt, related);
+        List<RuleResult> judged = evaluated.stream()
+                .filter(result -> result.status() == RuleResult.Status.FAIL && !exempt.containsKey(result.ruleId()))
+                .toList();
+        OwnerVerdicts.Result owned = owners.judge(policy, subject, workload, judged, related);
         notices.addAll(owned.notes());
 
-        List<Violation> denied = new ArrayList<>();
-        List<Violation> wouldDeny = new ArrayList<>();
-        List<Violation> ratcheted = new ArrayList<>();
-        List<Violation> warnings = new ArrayList<>();
-        List<Violation> audited = new ArrayList<>();
-        List<Decision.Exemption> honoured = new ArrayList<>();
+        List<RuleResult> results = new ArrayList<>(evaluated.size());
         Set<String> previouslyViolated = null;
-        for (Violation violation : evaluation.violations()) {
-            String reason = exempt.get(violation.ruleId());
-            if (reason != null) {
-                honoured.add(new Decision.Exemption(violation.ruleId(), reason));
-                continue;
-            }
-            if (owned.inherited().containsKey(violation.ruleId())) {
-                continue;
-            }
-            switch (violation.action()) {
-                case DENY -> {
-                    if (policy.ratcheting() && subject.oldObject() != null) {
-                        if (previouslyViolated == null) {
-                            previouslyViolated = violatedBefore(policy, subject, related);
-                        }
-                        if (previouslyViolated.contains(violation.ruleId())) {
-                            ratcheted.add(violation);
-                            continue;
-                        }
+        boolean judgedInFull = false;
+        for (RuleResult result : evaluated) {
+            String reason = exempt.get(result.ruleId());
+            RuleResult.Owner owner = owned.inherited().get(result.ruleId());
+            RuleSet.Entry entry = policy.rules().find(result.ruleId()).orElseThrow();
+            if (result.status() == RuleResult.Status.PASS) {
+                results.add(result);
+            } else if (reason != null) {
+                results.add(result.exempted(reason));
+            } else if (result.status() == RuleResult.Status.ERROR) {
+                results.add(result.disposed(Disposition.of(entry.onError(), policy.mode()), false));
+            } else if (owner != null) {
+                results.add(result.inheritedFrom(owner));
+            } else {
+                judgedInFull = true;
+                boolean ratcheted = false;
+                if (entry.action() == Action.DENY && policy.ratcheting() && subject.oldObject() != null) {
+                    if (previouslyViolated == null) {
+                        previouslyViolated = violatedBefore(policy, subject, related);
                     }
-                    (policy.mode() == Mode.ENFORCE ? denied : wouldDeny).add(violation);
+                    ratcheted = previouslyViolated.contains(result.ruleId());
                 }
-                case WARN -> warnings.add(violation);
-                case AUDIT -> audited.add(violation);
-                case OFF -> { } // off rules are never evaluated
+                results.add(ratcheted ? result.disposed(Disposition.WARN, true)
+                        : result.disposed(Disposition.of(entry.action(), policy.mode()), false));
             }
         }
-        boolean judgedInFull = !(denied.isEmpty() && wouldDeny.isEmpty() && ratcheted.isEmpty() && warnings.isEmpty()
-                && audited.isEmpty());
-        return new Decision(evaluation.objectReference(), policy.mode(), false, denied, wouldDeny, ratcheted,
-                warnings, audited, honoured, List.copyOf(owned.inherited().values()),
-                judgedInFull ? owned.ownership() : null, notices, evaluation.errors());
+        return new Decision(workload.reference(), policy.mode(), false, results,
+                judgedInFull ? owned.ownership() : null, notices);
     }
 
     /** Rule ids the previous version of the object (UPDATE) already violated. */
@@ -79,8 +86,10 @@ public final class PolicyEngine {
         Subject previous = new Subject(subject.oldObject(), null, subject.operation(), subject.namespace(),
                 subject.userInfo(), subject.dryRun(), subject.origin());
         Set<String> ids = new TreeSet<>();
-        for (Violation violation : rules.evaluate(policy.rules(), previous, related).violations()) {
-            ids.add(violation.ruleId());
+        for (RuleResult result : rules.evaluate(policy.rules(), previous, related)) {
+            if (result.status() == RuleResult.Status.FAIL) {
+                ids.add(result.ruleId());
+            }
         }
         return ids;
     }
@@ -89,15 +98,15 @@ public final class PolicyEngine {
      * Rule ids the object exempts itself from, mapped to the reason. An exemption without a reason is
      * ignored and said so; an unknown rule id is pointed out.
      */
-    private static Map<String, String> exemptions(Map<String, Object> object, RuleSet ruleSet, List<String> notices) {
+    private static Map<String, String> exemptions(Map<String, Object> object, RuleSet ruleSet, List<Notice> notices) {
         Map<String, Object> annotations = ObjectTree.map(object, "metadata", "annotations");
         if (!(annotations.get(EXEMPT_ANNOTATION) instanceof String list) || list.isBlank()) {
             return Map.of();
         }
         String reason = annotations.get(EXEMPT_REASON_ANNOTATION) instanceof String text ? text.strip() : "";
         if (reason.isEmpty()) {
-            notices.add("[" + EXEMPT_ANNOTATION + "] ignored: exempting '" + list.strip()
-                    + "' needs a non-empty " + EXEMPT_REASON_ANNOTATION + " annotation saying why");
+            notices.add(new Notice(EXEMPT_ANNOTATION, "ignored: exempting '" + list.strip()
+                    + "' needs a non-empty " + EXEMPT_REASON_ANNOTATION + " annotation saying why"));
             return Map.of();
         }
         Map<String, String> exempt = new LinkedHashMap<>();
@@ -107,7 +116,7 @@ public final class PolicyEngine {
                 continue;
             }
             if (!ruleSet.contains(ruleId)) {
-                notices.add("[" + EXEMPT_ANNOTATION + "] names unknown rule '" + ruleId + "': check the spelling");
+                notices.add(new Notice(EXEMPT_ANNOTATION, "names unknown rule '" + ruleId + "': check the spelling"));
                 continue;
             }
             exempt.put(ruleId, reason);

@@ -52,7 +52,7 @@ public final class PolicyLoader {
     record OwnershipSpec(List<Ownership.TrustedController> trustedControllers) {
     }
 
-    record Override(@JsonProperty(required = true) String id, Action action, Map<String, Object> params) {
+    record Override(@JsonProperty(required = true) String id, Action action, Action onError, Map<String, Object> params) {
     }
 
     record Exclude(List<String> namespaces) {
@@ -112,7 +112,20 @@ public final class PolicyLoader {
             if (!overridden.add(override.id())) {
                 throw new RuleLoadException(source, override.id(), where + ": overridden twice");
             }
-            rules = rules.withOverride(override.id(), override.action(), override.params());
+            if (override.onError() == Action.OFF) {
+                throw new RuleLoadException(source, override.id(), where + ".onError: must be deny, warn or audit: "
+                        + "an error is never ignored");
+            }
+            try {
+                rules = rules.withOverride(override.id(), override.action(), override.onError(), override.params(),
+                        where + ".params");
+            } catch (InvalidParamException e) {
+                throw new RuleLoadException(source, override.id(), e.getMessage(), e);
+            }
+        }
+        List<String> unusable = rules.problems();
+        if (!unusable.isEmpty()) {
+            throw new RuleLoadException(source, null, String.join("; ", unusable));
         }
         Set<String> excluded = new LinkedHashSet<>();
         if (spec.exclude() != null && spec.exclude().namespaces() != null) {

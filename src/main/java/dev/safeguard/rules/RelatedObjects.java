@@ -1,5 +1,6 @@
 package dev.safeguard.rules;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -27,16 +28,32 @@ public interface RelatedObjects {
     }
 
     /**
+     * {@link #list} as a {@link RelatedList}, whose indexes (by name, selector and pod labels) make lookups in a large
+     * namespace cheap. A source that returns the same RelatedList for every object of a namespace (the bundle of
+     * {@code safeguard check}, an informer snapshot) builds each index once; the default wraps {@link #list} anew.
+     */
+    @SuppressWarnings("unchecked")
+    default RelatedList indexed(String kind, String namespace) {
+        List<Map<String, Object>> objects = list(kind, namespace);
+        if (objects instanceof RelatedList related) {
+            return related;
+        }
+        if (normalised()) {
+            return RelatedList.of(objects);
+        }
+        List<Map<String, Object>> trees = new ArrayList<>(objects.size());
+        for (Map<String, Object> object : objects) {
+            trees.add((Map<String, Object>) ObjectTree.ofValue(object));
+        }
+        return RelatedList.of(trees);
+    }
+
+    /**
      * The object of {@code kind} called {@code name} in {@code namespace}, or null when there is none: how the
-     * engine finds the owner an ownerReference names. The default looks through {@link #list}.
+     * engine finds the owner an ownerReference names.
      */
     default Map<String, Object> get(String kind, String namespace, String name) {
-        for (Map<String, Object> object : list(kind, namespace)) {
-            if (name != null && name.equals(ObjectTree.string(object, "metadata", "name"))) {
-                return object;
-            }
-        }
-        return null;
+        return indexed(kind, namespace).named(name);
     }
 
     /** False when there is no context at all: context rules then see no {@code related} entries and stay quiet. */

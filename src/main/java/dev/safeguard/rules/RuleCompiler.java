@@ -4,6 +4,9 @@ import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.navigation.CelNavigableAst;
+import dev.cel.common.navigation.CelNavigableExpr;
 import dev.cel.common.types.CelKind;
 import dev.cel.common.types.CelType;
 import dev.cel.common.types.ListType;
@@ -16,22 +19,32 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * Compiles rule definitions into {@link CompiledRule}s: type-checks both CEL expressions against the
- * variables every rule sees, so that a typo is a load error with a position, never a runtime surprise.
- * One instance holds the CEL environment and is safe to share.
+ * Compiles rule definitions into {@link CompiledRule}s: checks the params, type-checks every CEL expression
+ * (variables, validation, message) against the variables every rule sees, and parses the remediation, so that a
+ * typo is a load error naming the rule, the field and the position, never a runtime surprise. One instance holds
+ * the CEL environment and is safe to share.
  */
 public final class RuleCompiler {
 
     /** The variables every rule sees, in the order docs list them. */
     public static final List<String> VARIABLES = List.of(
             "object", "oldObject", "request", "params", "podSpec", "podSpecPath", "podLabels", "containers", "replicas",
-            "related");
+            "related", "variables");
+
+    /** Where a rule's own variables are read: {@code variables.<name>}, as in a ValidatingAdmissionPolicy. */
+    public static final String RULE_VARIABLES = "variables";
 
     private static final Set<CelKind> ACCEPTED_FOR_DYN = Set.of(CelKind.DYN, CelKind.ANY);
+    private static final Set<CelKind> INTERPOLATABLE = Set.of(CelKind.STRING, CelKind.INT, CelKind.UINT, CelKind.BOOL,
+            CelKind.DYN, CelKind.ANY);
 
     private final CelCompiler compiler;
     private final CelRuntime runtime;
@@ -39,15 +52,16 @@ public final class RuleCompiler {
     public RuleCompiler() {
         CelOptions options = CelOptions.current()
                 .enableHeterogeneousNumericComparisons(true)
-                // A rule iterates containers, ports, volumes: small lists. The bound stops a runaway rule
-                // from holding an admission request hostage.
-                .comprehensionMaxIterations(100_000)
+                // Per expression evaluation; with the engine's step budget (EvaluationBudget) it keeps one rule from
+                // holding an admission request hostage.
+                .comprehensionMaxIterations(EvaluationBudget.MAX_ITERATIONS)
                 .build();
         MapType stringToDyn = MapType.create(SimpleType.STRING, SimpleType.DYN);
         compiler = CelCompilerFactory.standardCelCompilerBuilder()
                 .setOptions(options)
                 .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-                // cel.bind(name, value, expr) lets a rule name a sub-expression instead of repeating it.
+                // cel.bind(name, value, expr) names a sub-expression inside one expression; rule-level variables
+                // (variables.<name>) are shared by all of them and exported to ValidatingAdmissionPolicies.
                 .addLibraries(CelExtensions.strings(), CelExtensions.bindings())
                 .addFunctionDeclarations(KubernetesFunctions.declarations())
                 .addVar("object", SimpleType.DYN)
@@ -60,6 +74,7 @@ public final class RuleCompiler {
                 .addVar("containers", ListType.create(SimpleType.DYN))
                 .addVar("replicas", SimpleType.INT)
                 .addVar("related", stringToDyn)
+                .addVar(RULE_VARIABLES, stringToDyn)
                 .build();
         runtime = CelRuntimeFactory.standardCelRuntimeBuilder()
                 .setOptions(options)
@@ -76,9 +91,79 @@ public final class RuleCompiler {
      */
     public CompiledRule compile(RuleDefinition definition, String source) throws RuleLoadException {
         validateShape(definition, source);
-        CelRuntime.Program validation = program(definition, source, "validation", definition.validation(), SimpleType.BOOL);
-        CelRuntime.Program message = program(definition, source, "message", definition.message(), SimpleType.STRING);
-        return new CompiledRule(definition, source, validation, message);
+        String id = definition.id();
+        Params params;
+        try {
+            params = Params.of(definition.params());
+        } catch (InvalidParamException e) {
+            throw new RuleLoadException(source, id, e.getMessage(), e);
+        }
+        List<CompiledRule.Variable> variables = new ArrayList<>();
+        Set<String> declared = new LinkedHashSet<>();
+        List<CelAbstractSyntaxTree> asts = new ArrayList<>();
+        for (int i = 0; i < definition.variables().size(); i++) {
+            RuleDefinition.Variable variable = definition.variables().get(i);
+            String where = "variables[" + i + "]";
+            String name = variableName(variable, where, declared, source, id);
+            String field = RULE_VARIABLES + "." + name;
+            if (variable.expression() == null || variable.expression().isBlank()) {
+                throw new RuleLoadException(source, id, where + ": variable '" + name + "' needs an expression");
+            }
+            CelAbstractSyntaxTree ast = check(id, source, field, variable.expression(), null);
+            checkVariableReferences(ast, field, declared, source, id, "declared before it");
+            variables.add(new CompiledRule.Variable(name, i, variable.expression(), program(ast, id, source, field)));
+            declared.add(name);
+            asts.add(ast);
+        }
+        CelAbstractSyntaxTree validation = check(id, source, "validation", definition.validation(), SimpleType.BOOL);
+        CelAbstractSyntaxTree message = check(id, source, "message", definition.message(), SimpleType.STRING);
+        for (CelAbstractSyntaxTree ast : List.of(validation, message)) {
+            checkVariableReferences(ast, ast == validation ? "validation" : "message", declared, source, id, "declared");
+        }
+        asts.add(validation);
+        asts.add(message);
+        checkParamReferences(asts, params, source, id);
+        Remediation remediation = null;
+        if (definition.remediation() != null) {
+            if (definition.remediation().isBlank()) {
+                throw new RuleLoadException(source, id, "remediation is empty: say how to fix a violation, or leave it out");
+            }
+            try {
+                remediation = Remediation.parse(definition.remediation(), declared);
+            } catch (IllegalArgumentException e) {
+                throw new RuleLoadException(source, id, "remediation: " + e.getMessage(), e);
+            }
+            for (String name : remediation.names()) {
+                if (declared.contains(name)) {
+                    CelType type = asts.get(definition.variables().stream().map(RuleDefinition.Variable::name).toList()
+                            .indexOf(name)).getResultType();
+                    if (!INTERPOLATABLE.contains(type.kind())) {
+                        throw new RuleLoadException(source, id, "remediation interpolates {{" + name + "}}, a "
+                                + type.name() + ": only a string, int or bool can be written into the text "
+                                + "(join a list into a string in the variable)");
+                    }
+                }
+            }
+        }
+        return new CompiledRule(definition, source, params, variables, program(validation, id, source, "validation"),
+                program(message, id, source, "message"), remediation);
+    }
+
+    private static String variableName(RuleDefinition.Variable variable, String where, Set<String> declared,
+            String source, String id) throws RuleLoadException {
+        String name = variable == null ? null : variable.name();
+        if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new RuleLoadException(source, id, where + ": variable name '" + name + "' must be a CEL identifier "
+                    + "(letters, digits and '_', not starting with a digit), read as variables.<name>");
+        }
+        if (VARIABLES.contains(name)) {
+            throw new RuleLoadException(source, id, where + ": variable name '" + name + "' is the name of a variable "
+                    + "every rule sees (" + String.join(", ", VARIABLES) + "): choose another");
+        }
+        if (declared.contains(name)) {
+            throw new RuleLoadException(source, id, where + ": variable '" + name + "' is declared twice");
+        }
+        return name;
     }
 
     private static void validateShape(RuleDefinition definition, String source) throws RuleLoadException {
@@ -93,6 +178,9 @@ public final class RuleCompiler {
                 throw new RuleLoadException(source, id, "field '" + field[0] + "' is required and has no value");
             }
         }
+        if (definition.onError() == Action.OFF) {
+            throw new RuleLoadException(source, id, "onError must be deny, warn or audit: an error is never ignored");
+        }
         if (definition.match().kinds().isEmpty()) {
             throw new RuleLoadException(source, id, "match.kinds must name at least one kind");
         }
@@ -104,25 +192,84 @@ public final class RuleCompiler {
         }
     }
 
-    private CelRuntime.Program program(RuleDefinition definition, String source, String field, String expression,
-            CelType expected) throws RuleLoadException {
+    /** Parses and type-checks one expression; {@code expected} null accepts any result type. */
+    private CelAbstractSyntaxTree check(String id, String source, String field, String expression, CelType expected)
+            throws RuleLoadException {
         CelValidationResult result = compiler.compile(expression, field);
         CelAbstractSyntaxTree ast;
         try {
             ast = result.getAst();
         } catch (CelValidationException e) {
-            throw new RuleLoadException(source, definition.id(),
-                    field + " does not compile:\n" + result.getErrorString(), e);
+            throw new RuleLoadException(source, id, field + " does not compile:\n" + result.getErrorString(), e);
         }
         CelKind kind = ast.getResultType().kind();
-        if (kind != expected.kind() && !ACCEPTED_FOR_DYN.contains(kind)) {
-            throw new RuleLoadException(source, definition.id(), field + " must return " + expected.name()
+        if (expected != null && kind != expected.kind() && !ACCEPTED_FOR_DYN.contains(kind)) {
+            throw new RuleLoadException(source, id, field + " must return " + expected.name()
                     + " but returns " + ast.getResultType().name());
         }
+        return ast;
+    }
+
+    private CelRuntime.Program program(CelAbstractSyntaxTree ast, String id, String source, String field)
+            throws RuleLoadException {
         try {
             return runtime.createProgram(ast);
         } catch (CelEvaluationException e) {
-            throw new RuleLoadException(source, definition.id(), field + " cannot be planned: " + e.getMessage(), e);
+            throw new RuleLoadException(source, id, field + " cannot be planned: " + e.getMessage(), e);
         }
+    }
+
+    /** Every {@code variables.<name>} must name a variable declared before: no typos, no cycles, VAP order. */
+    private static void checkVariableReferences(CelAbstractSyntaxTree ast, String field, Set<String> declared,
+            String source, String id, String how) throws RuleLoadException {
+        for (Optional<String> selected : globalSelects(ast, RULE_VARIABLES)) {
+            if (selected.isEmpty()) {
+                throw new RuleLoadException(source, id, field + " uses 'variables' as a whole: read one variable as "
+                        + "variables.<name>");
+            }
+            if (!declared.contains(selected.get())) {
+                throw new RuleLoadException(source, id, field + " reads variables." + selected.get() + ", but no "
+                        + "variable of that name is " + how + " (" + (declared.isEmpty() ? "none" : String.join(", ",
+                                declared)) + ")");
+            }
+        }
+    }
+
+    /** Every {@code params.<name>} an expression reads must be a declared param. */
+    private static void checkParamReferences(List<CelAbstractSyntaxTree> asts, Params params, String source, String id)
+            throws RuleLoadException {
+        Set<String> unknown = new TreeSet<>();
+        for (CelAbstractSyntaxTree ast : asts) {
+            for (Optional<String> selected : globalSelects(ast, "params")) {
+                selected.filter(name -> !params.declares(name)).ifPresent(unknown::add);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new RuleLoadException(source, id, "the expressions read params." + String.join(", params.", unknown)
+                    + ", which the rule does not declare (declared: " + (params.isEmpty() ? "none"
+                            : String.join(", ", params.declared().stream().map(Params.Param::name).toList())) + ")");
+        }
+    }
+
+    /**
+     * For each use of the global variable {@code root} (not a comprehension variable of that name): the field it is
+     * selected with ({@code root.field} or {@code has(root.field)}), or empty when it is used otherwise.
+     */
+    private static List<Optional<String>> globalSelects(CelAbstractSyntaxTree ast, String root) {
+        List<Optional<String>> uses = new ArrayList<>();
+        CelNavigableAst.fromAst(ast).getRoot().allNodes().forEach(node -> {
+            CelExpr expr = node.expr();
+            if (expr.exprKind().getKind() != CelExpr.ExprKind.Kind.IDENT || !expr.ident().name().equals(root)
+                    || ast.getReference(expr.id()).map(reference -> !reference.name().equals(root)).orElse(true)) {
+                return;
+            }
+            Optional<CelNavigableExpr> parent = node.parent();
+            if (parent.isPresent() && parent.get().expr().exprKind().getKind() == CelExpr.ExprKind.Kind.SELECT) {
+                uses.add(Optional.of(parent.get().expr().select().field()));
+            } else {
+                uses.add(Optional.empty());
+            }
+        });
+        return uses;
     }
 }

@@ -7,16 +7,44 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The rules one policy version runs, each with its effective action and params. Immutable: a policy
+ * The rules one policy version runs, each with its effective action, onError and params. Immutable: a policy
  * change builds a new RuleSet, so a request in flight keeps the one it started with.
  */
 public final class RuleSet {
 
-    /** A compiled rule with what this policy makes of it. */
-    public record Entry(CompiledRule rule, Action action, Map<String, Object> params) {
+    /**
+     * A compiled rule with what this policy makes of it.
+     *
+     * @param onErrorOverride the policy's onError for this rule, or null to keep the rule's own
+     * @param params          the checked params expressions see: the rule's defaults with the policy's overrides
+     */
+    public record Entry(CompiledRule rule, Action action, Action onErrorOverride, Map<String, Object> params) {
+
         public String id() {
             return rule.id();
         }
+
+        /**
+         * What a rule error (a runtime failure, or the rule over its evaluation budget) does: the policy's choice,
+         * else the rule's, else {@code deny} for a deny-level security rule (an error must never let through what the
+         * rule exists to stop) and {@code warn} for every other rule (shown, never silent, never blocking on a rule
+         * that would not block on a violation either). The mode applies to it as to a violation: in audit mode a
+         * deny is a would-deny.
+         */
+        public Action onError() {
+            if (onErrorOverride != null) {
+                return onErrorOverride;
+            }
+            if (rule.definition().onError() != null) {
+                return rule.definition().onError();
+            }
+            return defaultOnError(rule.category(), action);
+        }
+    }
+
+    /** The onError of a rule that names none. */
+    public static Action defaultOnError(Category category, Action action) {
+        return category == Category.SECURITY && action == Action.DENY ? Action.DENY : Action.WARN;
     }
 
     private final List<Entry> entries;
@@ -31,34 +59,37 @@ public final class RuleSet {
         this.byId = index;
     }
 
-    /** Every rule with its own default action and params. */
-    @SuppressWarnings("unchecked")
+    /** Every rule with its own default action, onError and params. */
     public static RuleSet withDefaults(List<CompiledRule> rules) {
         List<Entry> entries = new ArrayList<>(rules.size());
         for (CompiledRule rule : rules) {
-            entries.add(new Entry(rule, rule.definition().action(),
-                    (Map<String, Object>) ObjectTree.ofValue(rule.defaultParams())));
+            entries.add(new Entry(rule, rule.definition().action(), null, rule.params().defaults()));
         }
         return new RuleSet(entries);
     }
 
+    /** {@link #withOverride(String, Action, Action, Map, String)} without onError, params written under "params". */
+    public RuleSet withOverride(String id, Action action, Map<String, ?> params) throws InvalidParamException {
+        return withOverride(id, action, null, params, "params");
+    }
+
     /**
-     * A copy with one rule's action and/or params overridden; params are merged key by key over the
-     * rule's current params. A null action or params leaves that part as it was.
+     * A copy with one rule's action, onError and/or params overridden. Params replace the rule's current params key
+     * by key, each checked against the rule's declaration; a null argument leaves that part as it was.
+     *
+     * @param where where the params were written, for errors ({@code spec.rules[2].params})
+     * @throws InvalidParamException for a param the rule does not declare or a value of the wrong type
      */
-    @SuppressWarnings("unchecked")
-    public RuleSet withOverride(String id, Action action, Map<String, Object> params) {
+    public RuleSet withOverride(String id, Action action, Action onError, Map<String, ?> params, String where)
+            throws InvalidParamException {
         Entry current = byId.get(id);
         if (current == null) {
             throw new IllegalArgumentException("no rule with id '" + id + "'");
         }
-        Map<String, Object> merged = current.params();
-        if (params != null && !params.isEmpty()) {
-            Map<String, Object> copy = new LinkedHashMap<>(current.params());
-            copy.putAll(params);
-            merged = (Map<String, Object>) ObjectTree.ofValue(copy);
-        }
-        Entry replaced = new Entry(current.rule(), action == null ? current.action() : action, merged);
+        Map<String, Object> merged = params == null || params.isEmpty() ? current.params()
+                : current.rule().params().merge(current.params(), params, where);
+        Entry replaced = new Entry(current.rule(), action == null ? current.action() : action,
+                onError == null ? current.onErrorOverride() : onError, merged);
         List<Entry> copy = new ArrayList<>(entries);
         copy.set(copy.indexOf(current), replaced);
         return new RuleSet(copy);
@@ -69,6 +100,22 @@ public final class RuleSet {
         List<Entry> combined = new ArrayList<>(entries);
         combined.addAll(withDefaults(rules).entries);
         return new RuleSet(combined);
+    }
+
+    /**
+     * What keeps this rule set from running: enabled rules that lack a required param, as "rule 'x' needs
+     * params.y (a list of strings)".
+     */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        for (Entry entry : entries) {
+            if (entry.action() != Action.OFF) {
+                for (String missing : entry.rule().params().missing(entry.params())) {
+                    problems.add("rule '" + entry.id() + "' needs " + missing + " when it is on");
+                }
+            }
+        }
+        return problems;
     }
 
     public List<Entry> entries() {

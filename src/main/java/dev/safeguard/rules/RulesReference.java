@@ -1,19 +1,17 @@
 package dev.safeguard.rules;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Renders the rules reference (docs/rules.md) from the rule files, so the docs cannot drift from the pack. */
 public final class RulesReference {
 
     public static final String REGENERATE = "./mvnw -q test -Dtest=RulesReferenceTest -Dsafeguard.write=true";
 
-    private static final YAMLMapper YAML = YAMLMapper.builder()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .build();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RulesReference() {
     }
@@ -44,10 +42,14 @@ public final class RulesReference {
         }
         for (CompiledRule rule : rules) {
             RuleDefinition definition = rule.definition();
+            Action onError = RuleSet.defaultOnError(definition.category(), definition.action());
             md.append("\n## ").append(definition.id()).append("\n\n")
                     .append("**").append(definition.title()).append("**\n\n")
                     .append("- Category: ").append(definition.category().id()).append("\n")
                     .append("- Default action: `").append(definition.action().id()).append("`\n")
+                    .append("- On error: `").append(definition.onError() != null ? definition.onError().id()
+                            : onError.id() + "` (default for " + (onError == Action.DENY ? "a deny-level security rule"
+                                    : "this rule") + ")").append(definition.onError() != null ? "`" : "").append("\n")
                     .append("- Kinds: ").append(String.join(", ", definition.match().kinds())).append("\n");
             if (definition.needsContext()) {
                 md.append("- Context: reads ").append(String.join(", ", definition.related()))
@@ -55,22 +57,45 @@ public final class RulesReference {
                         .append("`safeguard check`); without context this part of the rule stays quiet\n");
             }
             md.append("\n").append(definition.docs() == null ? "" : definition.docs().strip()).append("\n");
-            if (!definition.params().isEmpty()) {
-                md.append("\nParams (defaults):\n\n```yaml\n").append(yaml(definition.params())).append("```\n");
+            if (rule.remediation() != null) {
+                md.append("\n**Fix:** ").append(rule.remediation().generic()).append("\n");
             }
-            md.append("\n<details><summary>Rule expressions (CEL)</summary>\n\n")
-                    .append("```cel\n// validation: true when compliant\n").append(definition.validation().strip())
-                    .append("\n```\n\n```cel\n// message\n").append(definition.message().strip())
+            if (!rule.params().isEmpty()) {
+                md.append("\nParams:\n\n| param | type | default | description |\n| --- | --- | --- | --- |\n");
+                for (Params.Param param : rule.params().declared()) {
+                    md.append("| `").append(param.name()).append("` | ").append(param.typeName())
+                            .append(param.required() ? ", required" : "").append(" | ")
+                            .append(param.defaultValue() == null ? "" : "`" + json(param.defaultValue()) + "`")
+                            .append(" | ").append(param.description() == null ? ""
+                                    : param.description().strip().replaceAll("\\s+", " ").replace("|", "\\|"))
+                            .append(" |\n");
+                }
+            }
+            md.append("\n<details><summary>Rule expressions (CEL)</summary>\n\n```cel\n");
+            for (RuleDefinition.Variable variable : definition.variables()) {
+                md.append("// variables.").append(variable.name()).append("\n")
+                        .append(variable.expression().strip()).append("\n\n");
+            }
+            md.append("// validation: true when compliant\n").append(definition.validation().strip())
+                    .append("\n\n// message\n").append(definition.message().strip())
                     .append("\n```\n\n</details>\n");
         }
         return md.toString();
     }
 
-    private static String yaml(Object value) {
+    /** JSON with a space after each separator, as people write it inline. */
+    private static String json(Object value) {
+        if (value instanceof List<?> list) {
+            return list.stream().map(RulesReference::json).collect(Collectors.joining(", ", "[", "]"));
+        }
+        if (value instanceof Map<?, ?> map) {
+            return map.entrySet().stream().map(entry -> json(String.valueOf(entry.getKey())) + ": " + json(entry.getValue()))
+                    .collect(Collectors.joining(", ", "{", "}"));
+        }
         try {
-            return YAML.writeValueAsString(value);
+            return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("params cannot be written as YAML", e);
+            throw new IllegalStateException("a param default cannot be written as JSON", e);
         }
     }
 }

@@ -34,20 +34,25 @@ public final class Workload {
         this.namespace = ObjectTree.string(object, "metadata", "namespace");
         this.name = displayName(object);
         this.podSpecPath = podSpecPath(kind);
-        Map<String, Object> podMetadata;
-        if (podSpecPath.isEmpty()) {
-            podSpec = Map.of();
-            podMetadata = Map.of();
-        } else {
-            // The pod's metadata sits beside its spec: spec.template.spec -> spec.template.metadata.
-            String[] path = podSpecPath.split("\\.");
-            podSpec = ObjectTree.map(object, path);
-            path[path.length - 1] = "metadata";
-            podMetadata = ObjectTree.map(object, path);
-        }
-        this.podLabels = ObjectTree.map(podMetadata, "labels");
+        this.podSpec = podSpecPath.isEmpty() ? Map.of() : ObjectTree.map(object, podSpecPath.split("\\."));
+        this.podLabels = podLabels(object, podSpecPath);
         this.containers = containers(podSpec);
         this.replicas = replicas(kind, object);
+    }
+
+    /** The labels the object's pods carry: a Pod's own, a workload's pod template's; empty for other kinds. */
+    public static Map<String, Object> podLabelsOf(Map<String, Object> object) {
+        return podLabels(object, podSpecPath(ObjectTree.string(object, "kind")));
+    }
+
+    private static Map<String, Object> podLabels(Map<String, Object> object, String podSpecPath) {
+        if (podSpecPath.isEmpty()) {
+            return Map.of();
+        }
+        // The pod's metadata sits beside its spec: spec.template.spec -> spec.template.metadata.
+        String[] path = podSpecPath.split("\\.");
+        path[path.length - 1] = "metadata";
+        return ObjectTree.map(ObjectTree.map(object, path), "labels");
     }
 
     public static Workload of(Map<String, Object> object) {

@@ -69,9 +69,12 @@ class ReportFormatsTest {
         assertThat(web.path("namespace").asText()).isEqualTo("shop");
         assertThat(web.path("name").asText()).isEqualTo("web");
         JsonNode first = web.path("violations").get(0);
-        assertThat(fieldNames(first)).containsExactly("rule", "action", "message");
+        // rule, action and message as ever (message: what is wrong, then ". Fix: " and the remediation); since the
+        // one-result-per-rule model also the status (fail, error, inherited) and the remediation on its own
+        assertThat(fieldNames(first)).containsExactly("rule", "action", "message", "status", "remediation");
         assertThat(first.path("rule").asText()).isEqualTo("replicas-spread");
         assertThat(first.path("action").asText()).isEqualTo("deny");
+        assertThat(first.path("status").asText()).isEqualTo("fail");
         assertThat(web.path("violations").get(1).path("action").asText()).isEqualTo("warn");
         // clean objects are listed too, with no violations
         assertThat(report.path("results").get(1).path("violations")).isEmpty();

@@ -16,7 +16,7 @@ import dev.safeguard.rules.RuleLoader;
 import dev.safeguard.rules.RuleSet;
 import dev.safeguard.rules.RulesTestSupport;
 import dev.safeguard.rules.Subject;
-import dev.safeguard.rules.Violation;
+import dev.safeguard.rules.RuleResult;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -144,8 +144,7 @@ class VapApiServerTest {
                 for (Map.Entry<String, String> finding : engine.entrySet()) {
                     String warning = warned.get(finding.getKey());
                     String expected = "Validation failed for ValidatingAdmissionPolicy 'safeguard-" + finding.getKey()
-                            + "' with binding 'safeguard-" + finding.getKey() + "': [" + finding.getKey() + "] "
-                            + finding.getValue();
+                            + "' with binding 'safeguard-" + finding.getKey() + "': " + finding.getValue();
                     // When all warnings of a response exceed 4 KiB, the API server cuts each to 256 characters.
                     boolean truncated = warning != null && warning.codePointCount(0, warning.length()) == 256
                             && expected.startsWith(warning);
@@ -185,13 +184,13 @@ class VapApiServerTest {
         return namespace;
     }
 
-    /** Engine findings among the exported rules, rule id to message, judged in the namespace of the request. */
+    /** Engine findings among the exported rules, rule id to its line, judged in the namespace of the request. */
     private static Map<String, String> engine(Map<String, Object> object, String namespace, List<String> exported) {
         Subject subject = new Subject(ObjectTree.of(JSON.valueToTree(object)), null, "CREATE", namespace, Map.of(), true);
         Map<String, String> findings = new TreeMap<>();
-        for (Violation violation : new RuleEngine().evaluate(policy.rules(), subject, RelatedObjects.NONE).violations()) {
-            if (exported.contains(violation.ruleId())) {
-                findings.put(violation.ruleId(), violation.message());
+        for (RuleResult result : new RuleEngine().evaluate(policy.rules(), subject, RelatedObjects.NONE)) {
+            if (result.violated() && exported.contains(result.ruleId())) {
+                findings.put(result.ruleId(), result.describe());
             }
         }
         return findings;

@@ -21,7 +21,7 @@ import dev.safeguard.rules.RuleLoader;
 import dev.safeguard.rules.RuleSet;
 import dev.safeguard.rules.RulesTestSupport;
 import dev.safeguard.rules.Subject;
-import dev.safeguard.rules.Violation;
+import dev.safeguard.rules.RuleResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -283,8 +283,8 @@ class VapExportTest {
 
         Map<String, Object> object = fixture.object();
         String namespace = ObjectTree.string(object, "metadata", "namespace");
-        List<Violation> engine = new RuleEngine().evaluate(rules, Subject.ofObject(object), RelatedObjects.NONE)
-                .violations().stream().filter(v -> v.ruleId().equals(rule.id())).toList();
+        List<RuleResult> engine = new RuleEngine().evaluate(rules, Subject.ofObject(object), RelatedObjects.NONE)
+                .stream().filter(found -> found.ruleId().equals(rule.id()) && found.violated()).toList();
         VapEvaluator.Outcome vapOutcome = VapEvaluator.evaluate(vap, object, namespace);
 
         assertThat(vapOutcome.error()).as("VAP evaluation error on %s", fixture.file()).isNull();
@@ -293,7 +293,7 @@ class VapExportTest {
         if (!engine.isEmpty() && !engine.get(0).message().contains(" container #")) {
             // Unnamed containers are labelled "<app container #1>" by the engine and "<app container>" in a VAP
             // (the API server rejects nameless containers before validating admission runs).
-            assertThat(vapOutcome.message()).isEqualTo("[" + rule.id() + "] " + engine.get(0).message());
+            assertThat(vapOutcome.message()).isEqualTo(engine.get(0).describe());
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.safeguard.rules.Decision;
+import dev.safeguard.rules.Disposition;
 import dev.safeguard.rules.InMemoryRelatedObjects;
 import dev.safeguard.rules.ObjectTree;
 import dev.safeguard.rules.Policy;
@@ -12,7 +13,7 @@ import dev.safeguard.rules.RuleCompiler;
 import dev.safeguard.rules.RuleLoadException;
 import dev.safeguard.rules.RuleLoader;
 import dev.safeguard.rules.Subject;
-import dev.safeguard.rules.Violation;
+import dev.safeguard.rules.RuleResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,17 +86,14 @@ class ChartSafeguardsTest {
         for (Map<String, Object> object : objects) {
             Decision decision = ENGINE.decide(policy, Subject.ofObject(object), related);
             String reference = decision.objectReference();
-            for (Violation violation : decision.denied()) {
-                findings.add(reference + ": DENY " + violation.describe());
+            for (RuleResult result : decision.results()) {
+                if (result.disposition() != null && result.disposition() != Disposition.AUDIT) {
+                    findings.add(reference + ": " + result.disposition().id().toUpperCase(java.util.Locale.ROOT)
+                            + " " + result.describe());
+                }
             }
-            for (Violation violation : decision.wouldDeny()) {
-                findings.add(reference + ": WOULD DENY " + violation.describe());
-            }
-            for (Violation violation : decision.warnings()) {
-                findings.add(reference + ": WARN " + violation.describe());
-            }
-            decision.errors().forEach(error -> findings.add(reference + ": rule error " + error));
-            decision.notices().forEach(notice -> findings.add(reference + ": notice " + notice));
+            decision.errors().forEach(error -> findings.add(reference + ": rule error " + error.describe()));
+            decision.noticeLines().forEach(notice -> findings.add(reference + ": notice " + notice));
         }
         return findings;
     }

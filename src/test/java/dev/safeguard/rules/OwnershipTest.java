@@ -123,14 +123,14 @@ class OwnershipTest {
 
         assertThat(decision.allowed()).as("denied: %s %s", decision.denied(), decision.notices()).isTrue();
         // The exempted violations, and the audit-level ones the DaemonSet was admitted with.
-        assertThat(decision.inherited()).extracting(inherited -> inherited.violation().ruleId())
+        assertThat(decision.with(RuleResult.Status.INHERITED)).extracting(RuleResult::ruleId)
                 .containsExactlyInAnyOrder("host-path", "host-namespaces", "drop-all-capabilities", "seccomp-profile",
                         "read-only-root-filesystem");
-        assertThat(decision.inherited()).allSatisfy(inherited -> {
-            assertThat(inherited.owner()).isEqualTo("DaemonSet monitoring/node-agent");
-            assertThat(inherited.ownerKind()).isEqualTo("DaemonSet");
+        assertThat(decision.with(RuleResult.Status.INHERITED)).allSatisfy(inherited -> {
+            assertThat(inherited.owner().reference()).isEqualTo("DaemonSet monitoring/node-agent");
+            assertThat(inherited.owner().topKind()).isEqualTo("DaemonSet");
         });
-        assertThat(decision.allViolations()).extracting(Violation::ruleId).doesNotContain("host-path", "host-namespaces");
+        assertThat(decision.violations()).extracting(RuleResult::ruleId).doesNotContain("host-path", "host-namespaces");
         assertThat(decision.warningLines()).noneMatch(line -> line.contains("host-path") || line.contains("host-namespaces"));
         assertThat(decision.ownership()).isNull();
     }
@@ -141,7 +141,7 @@ class OwnershipTest {
                 created(daemonSetPod(""), Ownership.CONTROLLER_MANAGER_USER), cluster(daemonSet()));
 
         assertThat(decision.allowed()).isTrue();
-        assertThat(decision.inherited()).extracting(inherited -> inherited.violation().ruleId())
+        assertThat(decision.with(RuleResult.Status.INHERITED)).extracting(RuleResult::ruleId)
                 .contains("host-path", "host-namespaces");
     }
 
@@ -166,8 +166,8 @@ class OwnershipTest {
         Decision decision = engine.decide(policy(Mode.ENFORCE), created(privileged, "alice"), cluster(daemonSet()));
 
         assertThat(decision.allowed()).isFalse();
-        assertThat(decision.denied()).extracting(Violation::ruleId).contains("privileged", "host-namespaces");
-        assertThat(decision.inherited()).isEmpty();
+        assertThat(decision.denied()).extracting(RuleResult::ruleId).contains("privileged", "host-namespaces");
+        assertThat(decision.with(RuleResult.Status.INHERITED)).isEmpty();
         assertThat(decision.ownership()).contains("DaemonSet node-agent is named as its controller but not trusted")
                 .contains("'alice'").contains(DAEMON_SET_CONTROLLER).contains("judged in full");
     }
@@ -204,13 +204,13 @@ class OwnershipTest {
         assertThat(decision.allowed()).isFalse();
         // The sidecar's own privileged mode, its hostPath volume, its missing probe and requests are not the
         // template's: judged in full.
-        assertThat(decision.denied()).extracting(Violation::ruleId)
+        assertThat(decision.denied()).extracting(RuleResult::ruleId)
                 .containsExactlyInAnyOrder("privileged", "host-path", "readiness-probe", "resource-requests");
         // hostNetwork is the template's, and the DaemonSet is exempted from it.
-        assertThat(decision.inherited()).extracting(inherited -> inherited.violation().ruleId())
+        assertThat(decision.with(RuleResult.Status.INHERITED)).extracting(RuleResult::ruleId)
                 .containsExactly("host-namespaces");
-        assertThat(decision.notices()).anyMatch(notice -> notice.startsWith("[host-path] judged in full: volume 'host-root'"));
-        assertThat(decision.notices()).contains("[privileged] judged in full: DaemonSet monitoring/node-agent's "
+        assertThat(decision.noticeLines()).anyMatch(notice -> notice.startsWith("[host-path] judged in full: volume 'host-root'"));
+        assertThat(decision.noticeLines()).contains("[privileged] judged in full: DaemonSet monitoring/node-agent's "
                 + "pod template does not have this violation");
     }
 
@@ -256,9 +256,9 @@ class OwnershipTest {
         Decision injected = engine.decide(policy, created(withSidecar, DAEMON_SET_CONTROLLER), cluster(yaml(privilegedAgent)));
 
         assertThat(copy.allowed()).isTrue();
-        assertThat(copy.inherited()).extracting(inherited -> inherited.violation().ruleId()).containsExactly("no-privileged");
+        assertThat(copy.with(RuleResult.Status.INHERITED)).extracting(RuleResult::ruleId).containsExactly("no-privileged");
         assertThat(injected.allowed()).isFalse();
-        assertThat(injected.notices()).containsExactly("[no-privileged] judged in full: container 'mesh-proxy' is not as in "
+        assertThat(injected.noticeLines()).containsExactly("[no-privileged] judged in full: container 'mesh-proxy' is not as in "
                 + "DaemonSet monitoring/node-agent's pod template");
     }
 
@@ -277,7 +277,7 @@ class OwnershipTest {
                 cluster(daemonSet()));
 
         assertThat(decision.allowed()).as("denied: %s", decision.denied()).isTrue();
-        assertThat(decision.inherited()).extracting(inherited -> inherited.violation().ruleId())
+        assertThat(decision.with(RuleResult.Status.INHERITED)).extracting(RuleResult::ruleId)
                 .contains("host-path", "host-namespaces");
     }
 
@@ -288,14 +288,14 @@ class OwnershipTest {
                         + "securityContext: {privileged: true}}]\n"),
                 daemonSetPod(""), "UPDATE", "monitoring", Map.of("username", "alice"), false), cluster(daemonSet()));
         assertThat(debug.allowed()).isFalse();
-        assertThat(debug.denied()).extracting(Violation::ruleId).contains("privileged");
+        assertThat(debug.denied()).extracting(RuleResult::ruleId).contains("privileged");
 
         Decision hostPid = engine.decide(policy(Mode.ENFORCE), created(daemonSetPod("hostPID: true\n"),
                 DAEMON_SET_CONTROLLER), cluster(daemonSet()));
         assertThat(hostPid.allowed()).isFalse();
-        assertThat(hostPid.denied()).extracting(Violation::ruleId).containsExactly("host-namespaces");
-        assertThat(hostPid.notices()).anyMatch(notice -> notice.contains("pod field hostPID"));
-        assertThat(hostPid.inherited()).extracting(inherited -> inherited.violation().ruleId()).contains("host-path")
+        assertThat(hostPid.denied()).extracting(RuleResult::ruleId).containsExactly("host-namespaces");
+        assertThat(hostPid.noticeLines()).anyMatch(notice -> notice.contains("pod field hostPID"));
+        assertThat(hostPid.with(RuleResult.Status.INHERITED)).extracting(RuleResult::ruleId).contains("host-path")
                 .doesNotContain("host-namespaces");
     }
 
@@ -375,23 +375,23 @@ class OwnershipTest {
         Decision ofPod = engine.decide(audit, new Subject(replicaSetPod(), null, "CREATE", "shop",
                 Map.of("username", REPLICA_SET_CONTROLLER), false), cluster);
 
-        assertThat(ofDeployment.wouldDeny()).extracting(Violation::ruleId)
+        assertThat(ofDeployment.disposed(Disposition.WOULD_DENY)).extracting(RuleResult::ruleId)
                 .contains("replicas-spread", "image-tag", "resource-requests", "readiness-probe");
         for (Decision copy : List.of(ofReplicaSet, ofPod)) {
-            assertThat(copy.wouldDeny()).as("would-denies of %s", copy.objectReference()).isEmpty();
-            assertThat(copy.warnings()).as("warnings of %s", copy.objectReference()).isEmpty();
+            assertThat(copy.disposed(Disposition.WOULD_DENY)).as("would-denies of %s", copy.objectReference()).isEmpty();
+            assertThat(copy.disposed(Disposition.WARN)).as("warnings of %s", copy.objectReference()).isEmpty();
             assertThat(copy.warningLines()).as("warning lines of %s", copy.objectReference()).isEmpty();
-            assertThat(copy.allViolations()).isEmpty();
+            assertThat(copy.violations()).isEmpty();
         }
         List<String> inheritedByPod = new ArrayList<>();
-        ofPod.inherited().forEach(inherited -> inheritedByPod.add(inherited.violation().ruleId()));
+        ofPod.with(RuleResult.Status.INHERITED).forEach(inherited -> inheritedByPod.add(inherited.ruleId()));
         assertThat(inheritedByPod).contains("image-tag", "resource-requests", "readiness-probe", "liveness-probe");
         // A Pod of a ReplicaSet of a Deployment is counted against the Deployment.
-        assertThat(ofPod.inherited()).allSatisfy(inherited -> {
-            assertThat(inherited.ownerKind()).isEqualTo("Deployment");
-            assertThat(inherited.owner()).isEqualTo("ReplicaSet shop/web-5d8f7c6b9");
+        assertThat(ofPod.with(RuleResult.Status.INHERITED)).allSatisfy(inherited -> {
+            assertThat(inherited.owner().topKind()).isEqualTo("Deployment");
+            assertThat(inherited.owner().reference()).isEqualTo("ReplicaSet shop/web-5d8f7c6b9");
         });
-        assertThat(ofReplicaSet.inherited()).extracting(inherited -> inherited.violation().ruleId())
+        assertThat(ofReplicaSet.with(RuleResult.Status.INHERITED)).extracting(RuleResult::ruleId)
                 .contains("replicas-spread", "image-tag");
     }
 
@@ -412,8 +412,8 @@ class OwnershipTest {
                 Map.of("username", REPLICA_SET_CONTROLLER), false), cluster(deployment(), replicaSet()));
 
         assertThat(decision.allowed()).isFalse();
-        assertThat(decision.denied()).extracting(Violation::ruleId).contains("image-tag");
-        assertThat(decision.notices()).anyMatch(notice -> notice.contains("[image-tag] judged in full: container 'web'"));
+        assertThat(decision.denied()).extracting(RuleResult::ruleId).contains("image-tag");
+        assertThat(decision.noticeLines()).anyMatch(notice -> notice.contains("[image-tag] judged in full: container 'web'"));
     }
 
     @Test
@@ -433,7 +433,7 @@ class OwnershipTest {
 
         Decision decision = engine.decide(policy, created(daemonSetPod(""), DAEMON_SET_CONTROLLER), cluster(daemonSet()));
 
-        assertThat(decision.denied()).extracting(Violation::ruleId).containsExactly("no-host-network-pods");
+        assertThat(decision.denied()).extracting(RuleResult::ruleId).containsExactly("no-host-network-pods");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.safeguard.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.util.List;
@@ -80,11 +81,15 @@ class PolicyEngineTest {
     void everyViolationIsSortedByAction() throws Exception {
         Decision decision = engine.decide(enforce(), Subject.ofObject(deployment(5, "")), RelatedObjects.NONE);
         assertThat(decision.allowed()).isFalse();
-        assertThat(decision.denied()).extracting(Violation::ruleId).containsExactly("few-replicas");
+        assertThat(decision.denied()).extracting(RuleResult::ruleId).containsExactly("few-replicas");
         assertThat(decision.denied().get(0).message()).isEqualTo("runs 5 replicas, at most 2 allowed");
-        assertThat(decision.warnings()).extracting(Violation::ruleId).containsExactly("team-label");
-        assertThat(decision.audited()).extracting(Violation::ruleId).containsExactly("owner-annotation");
+        assertThat(decision.disposed(Disposition.WARN)).extracting(RuleResult::ruleId).containsExactly("team-label");
+        assertThat(decision.disposed(Disposition.AUDIT)).extracting(RuleResult::ruleId).containsExactly("owner-annotation");
         assertThat(decision.warningLines()).containsExactly("[team-label] add a team label");
+        // one result per rule that applies, in rule order, passes included
+        assertThat(decision.results()).extracting(RuleResult::ruleId)
+                .containsExactly("few-replicas", "team-label", "owner-annotation", "unguarded");
+        assertThat(decision.result("unguarded").orElseThrow().status()).isEqualTo(RuleResult.Status.PASS);
     }
 
     @Test
@@ -92,7 +97,7 @@ class PolicyEngineTest {
         Decision decision = engine.decide(enforce().withMode(Mode.AUDIT), Subject.ofObject(deployment(5, "")),
                 RelatedObjects.NONE);
         assertThat(decision.allowed()).isTrue();
-        assertThat(decision.wouldDeny()).extracting(Violation::ruleId).containsExactly("few-replicas");
+        assertThat(decision.disposed(Disposition.WOULD_DENY)).extracting(RuleResult::ruleId).containsExactly("few-replicas");
         assertThat(decision.warningLines())
                 .contains("[few-replicas] (audit mode, would deny) runs 5 replicas, at most 2 allowed");
     }
@@ -109,7 +114,8 @@ class PolicyEngineTest {
         assertThat(decision.allowed()).isTrue();
         assertThat(decision.errors()).singleElement().satisfies(error -> {
             assertThat(error.ruleId()).isEqualTo("unguarded");
-            assertThat(error.message()).contains("Deployment shop/web").contains("strategy");
+            assertThat(error.status()).isEqualTo(RuleResult.Status.ERROR);
+            assertThat(error.error()).contains("Deployment shop/web").contains("strategy");
         });
         assertThat(decision.warningLines()).anyMatch(line -> line.startsWith("[unguarded] could not be evaluated"));
     }
@@ -123,9 +129,9 @@ class PolicyEngineTest {
                 """;
         Decision decision = engine.decide(enforce(), Subject.ofObject(deployment(5, annotations)), RelatedObjects.NONE);
         assertThat(decision.allowed()).isTrue();
-        assertThat(decision.exemptions()).extracting(Decision.Exemption::ruleId)
+        assertThat(decision.with(RuleResult.Status.EXEMPT)).extracting(RuleResult::ruleId)
                 .containsExactly("few-replicas", "team-label");
-        assertThat(decision.exemptions().get(0).reason()).isEqualTo("batch fan-out, approved in PLAT-123");
+        assertThat(decision.with(RuleResult.Status.EXEMPT).get(0).reason()).isEqualTo("batch fan-out, approved in PLAT-123");
     }
 
     @Test
@@ -137,8 +143,8 @@ class PolicyEngineTest {
                 """;
         Decision decision = engine.decide(enforce(), Subject.ofObject(deployment(5, annotations)), RelatedObjects.NONE);
         assertThat(decision.allowed()).isFalse();
-        assertThat(decision.exemptions()).isEmpty();
-        assertThat(decision.notices()).singleElement().asString()
+        assertThat(decision.with(RuleResult.Status.EXEMPT)).isEmpty();
+        assertThat(decision.noticeLines()).singleElement().asString()
                 .contains("safeguard.dev/exempt").contains("needs a non-empty safeguard.dev/exempt-reason");
     }
 
@@ -151,7 +157,7 @@ class PolicyEngineTest {
                 """;
         Decision decision = engine.decide(enforce(), Subject.ofObject(deployment(5, annotations)), RelatedObjects.NONE);
         assertThat(decision.allowed()).isFalse();
-        assertThat(decision.notices()).singleElement().asString().contains("unknown rule 'few-replica'");
+        assertThat(decision.noticeLines()).singleElement().asString().contains("unknown rule 'few-replica'");
     }
 
     @Test
@@ -159,7 +165,8 @@ class PolicyEngineTest {
         Subject scaleLegacy = new Subject(deployment(6, ""), deployment(5, ""), "UPDATE", "shop", Map.of(), false);
         Decision decision = engine.decide(enforce(), scaleLegacy, RelatedObjects.NONE);
         assertThat(decision.allowed()).isTrue();
-        assertThat(decision.ratcheted()).extracting(Violation::ruleId).containsExactly("few-replicas");
+        assertThat(decision.results()).filteredOn(RuleResult::ratcheted).extracting(RuleResult::ruleId)
+                .containsExactly("few-replicas");
         assertThat(decision.warningLines()).anyMatch(line -> line.startsWith("[few-replicas] (already present"));
 
         Subject newViolation = new Subject(deployment(6, ""), deployment(2, ""), "UPDATE", "shop", Map.of(), false);
@@ -175,7 +182,8 @@ class PolicyEngineTest {
         Decision decision = engine.decide(enforce(), sandbox, RelatedObjects.NONE);
         assertThat(decision.excluded()).isTrue();
         assertThat(decision.allowed()).isTrue();
-        assertThat(decision.allViolations()).isEmpty();
+        assertThat(decision.violations()).isEmpty();
+        assertThat(decision.results()).extracting(RuleResult::status).containsOnly(RuleResult.Status.SKIP);
     }
 
     @Test
@@ -186,9 +194,10 @@ class PolicyEngineTest {
     }
 
     @Test
-    void paramsOverridesMergeOverDefaults() throws Exception {
-        RuleSet overridden = rules.withOverride("team-label", null, Map.of("extra", 1));
-        assertThat(overridden.find("team-label").orElseThrow().params()).containsEntry("extra", 1L);
-        assertThat(overridden.find("team-label").orElseThrow().action()).isEqualTo(Action.WARN);
+    void aParamTheRuleDoesNotDeclareIsRefused() {
+        // (Merging and type checks of declared params: ParamsTest.)
+        assertThatThrownBy(() -> rules.withOverride("team-label", null, Map.of("extra", 1)))
+                .isInstanceOf(InvalidParamException.class)
+                .hasMessage("params.extra: unknown param: the rule has none");
     }
 }

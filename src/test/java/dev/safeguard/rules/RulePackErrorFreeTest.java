@@ -62,7 +62,7 @@ class RulePackErrorFreeTest {
     static RuleSet allOn;
 
     @BeforeAll
-    static void loadPack() throws RuleLoadException {
+    static void loadPack() throws RuleLoadException, InvalidParamException {
         pack = new RuleLoader(new RuleCompiler()).loadBuiltInPack();
         RuleSet rules = RuleSet.withDefaults(pack);
         for (CompiledRule rule : pack) {
@@ -109,7 +109,7 @@ class RulePackErrorFreeTest {
     }
 
     private static List<String> errors(String source, Map<String, Object> object, RelatedObjects related) {
-        Evaluation evaluation = new RuleEngine().evaluate(allOn, Subject.ofObject(object), related);
-        return evaluation.errors().stream().map(error -> source + ": " + error).toList();
+        return new RuleEngine().evaluate(allOn, Subject.ofObject(object), related).stream()
+                .filter(result -> result.error() != null).map(result -> source + ": " + result.describe()).toList();
     }
 }

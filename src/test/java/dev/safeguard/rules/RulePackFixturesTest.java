@@ -46,22 +46,24 @@ class RulePackFixturesTest {
         return tests.stream();
     }
 
-    private static void check(RuleEngine engine, CompiledRule rule, boolean shouldFail, Fixture fixture) {
+    private static void check(RuleEngine engine, CompiledRule rule, boolean shouldFail, Fixture fixture)
+            throws InvalidParamException {
         RuleSet rules = RuleSet.withDefaults(pack).withOverride(rule.id(), Action.DENY, fixture.params());
         assertThat(rule.matches(fixture.kind()))
                 .as("%s is of kind %s, which %s does not match", fixture.file(), fixture.kind(), rule.id())
                 .isTrue();
-        Evaluation evaluation = engine.evaluate(rules, Subject.ofObject(fixture.object()), fixture.context());
-        assertThat(evaluation.errors()).as("rule errors on %s", fixture.file()).isEmpty();
-        List<Violation> own = evaluation.violations().stream().filter(v -> v.ruleId().equals(rule.id())).toList();
+        List<RuleResult> results = engine.evaluate(rules, Subject.ofObject(fixture.object()), fixture.context());
+        assertThat(results).filteredOn(result -> result.error() != null).as("rule errors on %s", fixture.file()).isEmpty();
+        RuleResult own = results.stream().filter(result -> result.ruleId().equals(rule.id())).findFirst().orElseThrow();
         if (shouldFail) {
-            assertThat(own).as("%s must violate %s", fixture.file(), rule.id()).hasSize(1);
-            String message = own.get(0).message();
+            assertThat(own.status()).as("%s must violate %s", fixture.file(), rule.id()).isEqualTo(RuleResult.Status.FAIL);
+            // What the user reads: the message and its fix (message. Fix: remediation).
+            String text = own.text();
             for (String expected : fixture.expected()) {
-                assertThat(message).as("message of %s on %s", rule.id(), fixture.file()).contains(expected);
+                assertThat(text).as("message of %s on %s", rule.id(), fixture.file()).contains(expected);
             }
         } else {
-            assertThat(own).as("%s must pass %s", fixture.file(), rule.id()).isEmpty();
+            assertThat(own.status()).as("%s must pass %s", fixture.file(), rule.id()).isEqualTo(RuleResult.Status.PASS);
         }
     }
 
