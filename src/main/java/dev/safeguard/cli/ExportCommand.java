@@ -4,6 +4,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.RuleLoadException;
+import dev.safeguard.vap.VapExporter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;

@@ -16,6 +16,8 @@ import dev.safeguard.rules.RuleLoader;
 import dev.safeguard.rules.RuleSet;
 import dev.safeguard.rules.RulesTestSupport;
 import dev.safeguard.rules.Subject;
+import dev.safeguard.vap.VapEvaluator;
+import dev.safeguard.vap.VapExporter;
 import dev.safeguard.rules.RuleResult;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;

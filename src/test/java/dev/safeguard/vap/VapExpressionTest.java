@@ -1,4 +1,4 @@
-package dev.safeguard.cli;
+package dev.safeguard.vap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class VapExpressionTest {
 
     static VapExpression rewrite(String expression) throws Exception {
-        return VapExpression.of(expression, Set.copyOf(VapExporter.DERIVED), "containers");
+        return VapExpression.of(expression, Set.copyOf(VapExporter.DERIVED), Set.of());
     }
 
     @Test
@@ -69,6 +69,27 @@ class VapExpressionTest {
                 .containsExactly("the elements containers.filter(...) selects are used as whole values, not only "
                         + "through their fields");
         assertThat(rewrite("[containers].size() > 0").problems()).hasSize(1);
+    }
+
+    @Test
+    void aRuleVariableHoldingContainersIsTrackedLikeContainers() throws Exception {
+        VapExpression offenders = rewrite("containers.filter(c, has(c.securityContext) && c.securityContext.privileged)");
+        assertThat(offenders.containerList()).isTrue();
+        assertThat(offenders.problems()).isEmpty();
+        assertThat(offenders.containerFields()).containsExactly("securityContext");
+
+        Set<String> derived = Set.copyOf(VapExporter.DERIVED);
+        VapExpression message = VapExpression.of("variables.offenders.map(c, c.name).join(', ') + podSpecPath", derived,
+                Set.of("offenders"));
+        assertThat(message.containerList()).isFalse();
+        assertThat(message.containerFields()).containsExactly("name");
+        assertThat(message.problems()).isEmpty();
+        // rule variables are read as in a ValidatingAdmissionPolicy already: only derived ones are rewritten
+        assertThat(message.text()).isEqualTo("variables.offenders.map(c, c.name).join(', ') + variables.podSpecPath");
+        assertThat(VapExpression.of("size(variables.offenders) == 0", derived, Set.of("offenders")).problems()).isEmpty();
+        assertThat(VapExpression.of("variables.offenders[0].name", derived, Set.of("offenders")).problems())
+                .containsExactly("variables.offenders, a list of containers, is used other than by iterating over it "
+                        + "or taking its size");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.safeguard.cli;
+package dev.safeguard.vap;
 
 import java.util.ArrayList;
 import java.util.Collection;

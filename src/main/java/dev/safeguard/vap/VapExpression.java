@@ -1,4 +1,4 @@
-package dev.safeguard.cli;
+package dev.safeguard.vap;
 
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelMutableAst;
@@ -31,9 +31,11 @@ import java.util.TreeSet;
  * variables that shadow those names are left alone; names inside strings or field selections are never
  * touched, because only identifier nodes are rewritten;</li>
  * <li>what the export needs to know is collected on the way: which free identifiers and functions the
- * expression uses, which fields it reads on the elements of {@code containers}, and any use of those
- * elements the export cannot reproduce (an element used as a whole value, {@code containers} indexed).</li>
+ * expression uses, which fields it reads on the elements of {@code containers} (or of a rule variable that is a
+ * list of containers, {@code variables.offenders}), and any use of those elements the export cannot reproduce (an
+ * element used as a whole value, {@code containers} indexed).</li>
  * </ul>
+ * Rule variables are already read as {@code variables.<name>}, as VAP expressions read them, and stay as written.
  * The rewritten text keeps the rule's own layout where possible: "variables." is inserted at the source
  * offsets of the rewritten identifiers, and the result is accepted only if it parses to exactly the rewritten
  * AST (compared through cel-java's unparser); otherwise the unparsed AST itself is used.
@@ -57,32 +59,41 @@ final class VapExpression {
             .setOptions(CelOptions.current().populateMacroCalls(true).enableOptionalSyntax(true).build())
             .build();
 
+    /** The derived list whose elements are containers. */
+    static final String CONTAINERS = "containers";
+
     private final String text;
     private final Set<String> freeIdentifiers;
     private final Set<String> functions;
     private final Set<String> containerFields;
     private final List<String> problems;
+    private final boolean containerList;
 
     private VapExpression(String text, Set<String> freeIdentifiers, Set<String> functions,
-            Set<String> containerFields, List<String> problems) {
+            Set<String> containerFields, List<String> problems, boolean containerList) {
         this.text = text;
         this.freeIdentifiers = freeIdentifiers;
         this.functions = functions;
         this.containerFields = containerFields;
         this.problems = problems;
+        this.containerList = containerList;
     }
 
     /**
      * Parses {@code expression} and rewrites the free identifiers in {@code rewritten} to
      * {@code variables.<name>}.
      *
-     * @param containers the name of the derived list whose elements are tracked ({@code containers})
+     * @param containerVariables rule variables (read as {@code variables.<name>}) that hold containers, like
+     *                           {@code containers}: their elements are tracked too
      */
-    static VapExpression of(String expression, Set<String> rewritten, String containers) throws CelValidationException {
+    static VapExpression of(String expression, Set<String> rewritten, Set<String> containerVariables)
+            throws CelValidationException {
         CelAbstractSyntaxTree parsed = PARSER.parse(expression).getAst();
         CelMutableAst ast = CelMutableAst.fromCelAst(parsed);
-        Walk walk = new Walk(rewritten, containers);
-        walk.visit(ast.expr(), Set.of(), Set.of(), Context.OTHER);
+        Walk walk = new Walk(rewritten, containerVariables);
+        // A variable may itself be a list of containers (containers.filter(...)): that is a use the export rebuilds.
+        boolean containerList = walk.isContainerList(ast.expr(), Set.of(), Set.of());
+        walk.visit(ast.expr(), Set.of(), Set.of(), containerList ? Context.ITERATION_RANGE : Context.OTHER);
         // Macros leave no call behind (cel.bind becomes a comprehension): name the namespaced ones used.
         for (CelMutableExpr call : ast.source().getMacroCalls().values()) {
             if (call.getKind() == CelExpr.ExprKind.Kind.CALL && call.call().target().isPresent()
@@ -110,7 +121,12 @@ final class VapExpression {
         } catch (CelValidationException e) {
             // keep the unparsed form
         }
-        return new VapExpression(text, walk.free, walk.functions, walk.containerFields, walk.problems);
+        return new VapExpression(text, walk.free, walk.functions, walk.containerFields, walk.problems, containerList);
+    }
+
+    /** True when the whole expression is a list of containers: {@code containers} or a filter of such a list. */
+    boolean containerList() {
+        return containerList;
     }
 
     /** The expression with rewritten references. */
@@ -149,7 +165,8 @@ final class VapExpression {
     /** One pass over the AST with the comprehension scopes. */
     private static final class Walk {
         private final Set<String> rewritten;
-        private final String containers;
+        private final String containers = CONTAINERS;
+        private final Set<String> containerVariables;
         final Set<Long> rewrite = new LinkedHashSet<>();
         final Set<String> free = new TreeSet<>();
         final Set<String> functions = new TreeSet<>();
@@ -158,9 +175,9 @@ final class VapExpression {
         /** Identifier nodes a filter macro's expansion uses to collect elements: not a use by the rule. */
         final Set<Long> filterElements = new HashSet<>();
 
-        Walk(Set<String> rewritten, String containers) {
+        Walk(Set<String> rewritten, Set<String> containerVariables) {
             this.rewritten = rewritten;
-            this.containers = containers;
+            this.containerVariables = containerVariables;
         }
 
         /**
@@ -174,6 +191,14 @@ final class VapExpression {
                     CelMutableExpr operand = expr.select().operand();
                     if (isElement(operand, elements)) {
                         containerFields.add(expr.select().field());
+                    }
+                    if (isContainerVariable(expr, bound)) {
+                        free.add(VARIABLES);
+                        if (context != Context.ITERATION_RANGE && context != Context.SIZE_ARGUMENT) {
+                            problems.add(VARIABLES + "." + expr.select().field() + ", a list of containers, is used "
+                                    + "other than by iterating over it or taking its size");
+                        }
+                        return;
                     }
                     visit(operand, bound, elements, Context.SELECT_OPERAND);
                 }
@@ -269,16 +294,30 @@ final class VapExpression {
             visit(comprehension.result(), innerBound, innerElements, Context.OTHER);
         }
 
-        /** The free containers identifier, or a filter macro over it (whose result holds the same elements). */
-        private boolean isContainerList(CelMutableExpr expr, Set<String> bound, Set<String> elements) {
+        /**
+         * The free containers identifier, a rule variable holding containers, or a filter macro over either (whose
+         * result holds the same elements).
+         */
+        boolean isContainerList(CelMutableExpr expr, Set<String> bound, Set<String> elements) {
             if (expr.getKind() == CelExpr.ExprKind.Kind.IDENT) {
                 return expr.ident().name().equals(containers) && !bound.contains(containers);
+            }
+            if (isContainerVariable(expr, bound)) {
+                return true;
             }
             if (expr.getKind() == CelExpr.ExprKind.Kind.COMPREHENSION) {
                 CelMutableComprehension inner = expr.comprehension();
                 return filterElement(inner) != null && isContainerList(inner.iterRange(), bound, elements);
             }
             return false;
+        }
+
+        /** {@code variables.<name>} for a rule variable that holds containers. */
+        private boolean isContainerVariable(CelMutableExpr expr, Set<String> bound) {
+            return expr.getKind() == CelExpr.ExprKind.Kind.SELECT
+                    && expr.select().operand().getKind() == CelExpr.ExprKind.Kind.IDENT
+                    && expr.select().operand().ident().name().equals(VARIABLES) && !bound.contains(VARIABLES)
+                    && containerVariables.contains(expr.select().field());
         }
 
         private static boolean isElement(CelMutableExpr expr, Set<String> elements) {

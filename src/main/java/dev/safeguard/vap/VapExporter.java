@@ -1,14 +1,15 @@
-package dev.safeguard.cli;
+package dev.safeguard.vap;
 
 import dev.cel.common.CelValidationException;
 import dev.safeguard.rules.Action;
 import dev.safeguard.rules.ApiResource;
-import dev.safeguard.rules.Mode;
+import dev.safeguard.rules.Disposition;
 import dev.safeguard.rules.Ownership;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RuleDefinition;
-import dev.safeguard.rules.RuleEngine;
+import dev.safeguard.rules.Remediation;
+import dev.safeguard.rules.RuleResult;
 import dev.safeguard.rules.RuleSet;
 import dev.safeguard.rules.Workload;
 import java.util.ArrayList;
@@ -37,20 +38,25 @@ import java.util.stream.Collectors;
  * verdicts, what a policy can check (the object is made by the controller trusted for its owner's kind)
  * become {@code matchConditions};</li>
  * <li>the policy's excluded namespaces become the binding's namespaceSelector;</li>
- * <li>deny is validationActions [Deny] (in audit mode [Warn, Audit]), warn is [Warn], audit is [Audit];</li>
- * <li>failurePolicy Ignore: a rule that cannot be evaluated on an object lets it through, as in the engine.</li>
+ * <li>the rule's variables become VAP {@code variables} after the derived ones, as they are (rules read them as
+ * {@code variables.<name>} already), and its remediation is appended to the message as the engine renders it;</li>
+ * <li>deny is validationActions [Deny] (in audit mode [Warn, Audit]), warn is [Warn], audit is [Audit]
+ * ({@link Disposition});</li>
+ * <li>failurePolicy Fail when the rule's onError is at least as severe as its action (the API server then handles
+ * an evaluation error with the binding's validationActions, as it handles a violation), else Ignore (the error
+ * lets the object through).</li>
  * </ul>
  */
-final class VapExporter {
+public final class VapExporter {
 
-    static final String API_VERSION = "admissionregistration.k8s.io/v1";
-    static final String NAME_PREFIX = "safeguard-";
+    public static final String API_VERSION = "admissionregistration.k8s.io/v1";
+    public static final String NAME_PREFIX = "safeguard-";
 
     /** The engine's derived variables, in the order a VAP must declare them (containers reads podSpec). */
     static final List<String> DERIVED = List.of("params", "podSpec", "podSpecPath", "podLabels", "containers", "replicas");
 
-    /** Variables a VAP has under the same name and meaning. */
-    private static final Set<String> NATIVE = Set.of("object", "oldObject", "request");
+    /** Variables a VAP has under the same name and meaning ({@code variables}: the rule's own, exported as they are). */
+    private static final Set<String> NATIVE = Set.of("object", "oldObject", "request", VapExpression.VARIABLES);
 
     /**
      * Functions of the CEL environment every API server serving admissionregistration.k8s.io/v1 (1.30+) offers
@@ -71,17 +77,17 @@ final class VapExporter {
     private static final String OBJECT = "dyn(object)";
 
     /** A rule that became a policy and a binding (YAML-ready maps). */
-    record Exported(String ruleId, Map<String, Object> policy, Map<String, Object> binding) {
+    public record Exported(String ruleId, Map<String, Object> policy, Map<String, Object> binding) {
     }
 
     /** A rule left out, and why. */
-    record Skipped(String ruleId, String reason) {
+    public record Skipped(String ruleId, String reason) {
     }
 
-    record Result(List<Exported> exported, List<Skipped> skipped, List<String> disabled) {
+    public record Result(List<Exported> exported, List<Skipped> skipped, List<String> disabled) {
     }
 
-    Result export(Policy policy) {
+    public Result export(Policy policy) {
         List<Exported> exported = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
         List<String> disabled = new ArrayList<>();
@@ -119,22 +125,47 @@ final class VapExporter {
                     + "resource the exporter does not know");
         }
         Set<String> rewritten = Set.copyOf(DERIVED);
-        VapExpression validation = parse(rule.validation(), "validation", rewritten);
-        VapExpression message = parse(rule.message(), "message", rewritten);
-        Set<String> free = new TreeSet<>(validation.freeIdentifiers());
-        free.addAll(message.freeIdentifiers());
-        Set<String> functions = new TreeSet<>(validation.functions());
-        functions.addAll(message.functions());
-        List<String> problems = new ArrayList<>(validation.problems());
-        problems.addAll(message.problems());
+        // The rule's variables, in order: each may read the ones before it, and may itself be a list of containers.
+        Set<String> containerVariables = new LinkedHashSet<>();
+        List<VapExpression> expressions = new ArrayList<>();
+        List<Map<String, Object>> ruleVariables = new ArrayList<>();
+        for (RuleDefinition.Variable variable : rule.variables()) {
+            VapExpression parsed = parse(variable.expression(), "variables." + variable.name(), rewritten,
+                    containerVariables);
+            if (parsed.containerList()) {
+                containerVariables.add(variable.name());
+            }
+            expressions.add(parsed);
+            ruleVariables.add(variable(variable.name(), parsed.text()));
+        }
+        VapExpression validation = parse(rule.validation(), "validation", rewritten, containerVariables);
+        VapExpression message = parse(rule.message(), "message", rewritten, containerVariables);
+        expressions.add(validation);
+        expressions.add(message);
+        Set<String> free = new TreeSet<>();
+        Set<String> functions = new TreeSet<>();
+        List<String> problems = new ArrayList<>();
+        Set<String> containerFields = new TreeSet<>();
+        for (VapExpression expression : expressions) {
+            free.addAll(expression.freeIdentifiers());
+            functions.addAll(expression.functions());
+            problems.addAll(expression.problems());
+            containerFields.addAll(expression.containerFields());
+        }
+        Remediation remediation = entry.rule().remediation();
+        if (remediation != null) {
+            remediation.names().stream().filter(Remediation.DERIVED::contains).forEach(free::add);
+        }
 
         if (free.contains("related")) {
             throw new NotExportable("reads the related variable (context): a ValidatingAdmissionPolicy sees only "
                     + "the object under review");
         }
-        if (functions.contains("selectorMatches")) {
-            throw new NotExportable("calls selectorMatches(), kube-safeguard's label-selector function, which the "
-                    + "Kubernetes CEL environment does not have");
+        for (String own : List.of("selectorMatches", "selecting", "selectedBy")) {
+            if (functions.contains(own)) {
+                throw new NotExportable("calls " + own + "(), kube-safeguard's label-selector function, which the "
+                        + "Kubernetes CEL environment does not have");
+            }
         }
         if (functions.contains("cel.bind")) {
             throw new NotExportable("uses cel.bind(), which the Kubernetes CEL environment does not offer "
@@ -158,25 +189,23 @@ final class VapExporter {
             throw new NotExportable("the containers variable cannot be rebuilt for it: " + problems.get(0)
                     + " (an exported containers variable carries only the fields the rule reads)");
         }
-        Set<String> containerFields = new TreeSet<>(validation.containerFields());
-        containerFields.addAll(message.containerFields());
-
         String name = NAME_PREFIX + rule.id();
         Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("failurePolicy", "Ignore");
+        spec.put("failurePolicy", entry.onError().atLeast(entry.action()) ? "Fail" : "Ignore");
         spec.put("matchConstraints", Map.of("resourceRules", resourceRules(rule.match().kinds())));
         List<Map<String, Object>> conditions = matchConditions(entry, rule, policy.ownership());
         if (!conditions.isEmpty()) {
             spec.put("matchConditions", conditions);
         }
         List<Map<String, Object>> variables = variables(entry, rule.match().kinds(), free, containerFields);
+        variables.addAll(ruleVariables);
         if (!variables.isEmpty()) {
             spec.put("variables", variables);
         }
         Map<String, Object> check = new LinkedHashMap<>();
         check.put("expression", validation.text());
-        check.put("messageExpression", "'[" + rule.id() + "] ' + (" + message.text() + ")");
-        check.put("message", "[" + rule.id() + "] " + rule.title());
+        check.put("messageExpression", messageExpression(rule.id(), message.text(), remediation));
+        check.put("message", RuleResult.line(rule.id(), rule.title()));
         check.put("reason", "Forbidden");
         spec.put("validations", List.of(check));
 
@@ -185,7 +214,7 @@ final class VapExporter {
 
         Map<String, Object> bindingSpec = new LinkedHashMap<>();
         bindingSpec.put("policyName", name);
-        bindingSpec.put("validationActions", validationActions(entry.action(), policy.mode()));
+        bindingSpec.put("validationActions", validationActions(Disposition.of(entry.action(), policy.mode())));
         if (!policy.excludedNamespaces().isEmpty()) {
             bindingSpec.put("matchResources", Map.of("namespaceSelector", Map.of("matchExpressions", List.of(
                     Map.of("key", "kubernetes.io/metadata.name", "operator", "NotIn",
@@ -196,9 +225,35 @@ final class VapExporter {
         return new Exported(rule.id(), policyObject, binding);
     }
 
-    private static VapExpression parse(String expression, String field, Set<String> rewritten) throws NotExportable {
+    /**
+     * The message as the engine renders a violation ({@link RuleResult#describe()}): {@code [id] message. Fix:
+     * remediation}, the remediation's placeholders read from the policy's variables with CEL's string().
+     */
+    private static String messageExpression(String id, String message, Remediation remediation) {
+        StringBuilder expression = new StringBuilder(CelLiteral.string(RuleResult.line(id, "")))
+                .append(" + (").append(message).append(")");
+        if (remediation != null) {
+            expression.append(" + ").append(CelLiteral.string(RuleResult.FIX));
+            for (Remediation.Part part : remediation.parts()) {
+                expression.append(" + ").append(part.placeholder()
+                        ? "string(" + VapExpression.VARIABLES + "." + part.name() + ")"
+                        : CelLiteral.string(part.literal()));
+            }
+        }
+        return expression.toString();
+    }
+
+    private static Map<String, Object> variable(String name, String expression) {
+        Map<String, Object> variable = new LinkedHashMap<>();
+        variable.put("name", name);
+        variable.put("expression", expression);
+        return variable;
+    }
+
+    private static VapExpression parse(String expression, String field, Set<String> rewritten,
+            Set<String> containerVariables) throws NotExportable {
         try {
-            return VapExpression.of(expression, rewritten, "containers");
+            return VapExpression.of(expression, rewritten, Set.copyOf(containerVariables));
         } catch (CelValidationException e) {
             // The engine compiled it, so this would be a parser difference: say so rather than guess.
             throw new NotExportable(field + " does not parse for export: " + e.getMessage());
@@ -228,12 +283,13 @@ final class VapExporter {
         return object;
     }
 
-    static List<String> validationActions(Action action, Mode mode) {
-        return switch (action) {
-            case DENY -> mode == Mode.ENFORCE ? List.of("Deny") : List.of("Warn", "Audit");
+    /** What the API server does with a violation, for each disposition the engine gives it. */
+    static List<String> validationActions(Disposition disposition) {
+        return switch (disposition) {
+            case DENY -> List.of("Deny");
+            case WOULD_DENY -> List.of("Warn", "Audit");
             case WARN -> List.of("Warn");
             case AUDIT -> List.of("Audit");
-            case OFF -> throw new IllegalArgumentException("off rules are not exported");
         };
     }
 
@@ -325,7 +381,7 @@ final class VapExporter {
                                 ? "(has(" + OBJECT + ".spec.replicas) ? " + OBJECT + ".spec.replicas : 1)" : "0");
                 default -> throw new IllegalStateException(name);
             };
-            variables.add(Map.of("name", name, "expression", expression));
+            variables.add(variable(name, expression));
         }
         return variables;
     }
