@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * What the engine derives once per object so that rules need not know where each kind keeps its pod
- * template: {@code podSpec}, {@code podLabels}, {@code containers} (each marked with its {@code type}) and
- * {@code replicas}.
+ * template: {@code podSpec}, {@code podLabels}, {@code containers} (each marked with its {@code type}, a
+ * {@code name} even when the manifest has none, and the {@code label} messages name it by) and {@code replicas}.
  */
 public final class Workload {
 
@@ -103,9 +103,12 @@ public final class Workload {
             container.forEach((key, value) -> marked.put((String) key, value));
             marked.put("type", type);
             // Messages name containers; a manifest without a name still gets a stable, findable label.
-            if (!(marked.get("name") instanceof String containerName) || containerName.isEmpty()) {
+            boolean named = marked.get("name") instanceof String containerName && !containerName.isEmpty();
+            if (!named) {
                 marked.put("name", "<" + type + " container #" + index + ">");
             }
+            // How messages name it: "web", "wait-for-db (init)", "debugger (ephemeral)", "<app container #2>".
+            marked.put("label", "app".equals(type) || !named ? marked.get("name") : marked.get("name") + " (" + type + ")");
             all.add(Collections.unmodifiableMap(marked));
         }
     }

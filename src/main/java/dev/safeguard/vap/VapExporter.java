@@ -405,8 +405,8 @@ public final class VapExporter {
     }
 
     /**
-     * Init, app and ephemeral containers, each marked with its type as the engine marks them, carrying the
-     * fields the rule reads (absent fields stay absent, so has() means the same), and a name for a container
+     * Init, app and ephemeral containers, each marked with its type (and, when the rule reads it, its label) as the
+     * engine marks them, carrying the fields the rule reads (absent fields stay absent, so has() means the same), and a name for a container
      * without one ({@code <app container>}; the API server rejects nameless containers before validating
      * admission runs, so the engine's numbered label is never needed there).
      */
@@ -417,8 +417,13 @@ public final class VapExporter {
             // dyn() on every value: Kubernetes requires the values of a map literal to share one type.
             StringBuilder element = new StringBuilder("{'type': dyn('").append(list[1])
                     .append("'), 'name': dyn(has(c.name) ? c.name : '<").append(list[1]).append(" container>')");
+            if (fields.contains("label")) {
+                // as Workload labels it: the name, with the type for init and ephemeral containers
+                element.append(", 'label': dyn(has(c.name) ? c.name").append(list[1].equals("app") ? ""
+                        : " + ' (" + list[1] + ")'").append(" : '<").append(list[1]).append(" container>')");
+            }
             for (String field : fields) {
-                if (!field.equals("type") && !field.equals("name")) {
+                if (!field.equals("type") && !field.equals("name") && !field.equals("label")) {
                     element.append(", ?").append(CelLiteral.string(field)).append(": c.?").append(field);
                 }
             }

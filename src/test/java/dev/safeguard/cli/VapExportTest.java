@@ -127,8 +127,10 @@ class VapExportTest {
         assertThat(resourceRules).containsExactly(Map.of("apiGroups", List.of("apps"), "apiVersions", List.of("v1"),
                 "operations", List.of("CREATE", "UPDATE"),
                 "resources", List.of("deployments", "replicasets", "statefulsets")));
+        // the derived variables the rule reads, then the rule's own, as it reads them
         assertThat(list(policy, "variables")).extracting(v -> v.get("name"))
-                .containsExactly("params", "podSpec", "podSpecPath", "replicas");
+                .containsExactly("params", "podSpec", "podSpecPath", "replicas", "keys");
+        assertThat(list(policy, "variables").get(4).get("expression")).isEqualTo("variables.params.topologyKeys.join(' or ')");
         assertThat(list(policy, "variables").get(0).get("expression"))
                 .isEqualTo("{'topologyKeys': ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']}");
         String expression = (String) list(policy, "validations").get(0).get("expression");
@@ -136,7 +138,10 @@ class VapExportTest {
                 .contains("has(variables.podSpec.topologySpreadConstraints)")
                 .contains("c.topologyKey in variables.params.topologyKeys")
                 .doesNotContainPattern("(?<![.\\w])podSpec\\.");
-        assertThat((String) list(policy, "validations").get(0).get("messageExpression")).startsWith("'[replicas-spread] ' + (");
+        // rendered as the engine renders it: [id] message. Fix: remediation, with the remediation's placeholders
+        assertThat((String) list(policy, "validations").get(0).get("messageExpression")).startsWith("'[replicas-spread] ' + (")
+                .contains(" + '. Fix: ' + 'add ' + string(variables.podSpecPath) + '.topologySpreadConstraints with "
+                        + "topologyKey ' + string(variables.keys) + ' (maxSkew: 1");
         // ReplicaSets the deployment controller made are judged through their Deployment; a policy can check the
         // identity (not the owner or its template, which the webhook checks too)
         assertThat(list(policy, "matchConditions")).extracting(c -> c.get("name"))
@@ -198,7 +203,10 @@ class VapExportTest {
                 .contains("?'image': c.?image")
                 .doesNotContain("'resources'");
         assertThat(list(policy, "variables")).extracting(v -> v.get("name")).containsExactly("podSpec", "podSpecPath",
-                "containers");
+                "containers", "unpinned");
+        // the rule's variable filters the exported containers; its fields count among those the containers carry
+        assertThat((String) list(policy, "variables").get(3).get("expression"))
+                .startsWith("variables.containers.filter(c, has(c.image)");
     }
 
     @Test
