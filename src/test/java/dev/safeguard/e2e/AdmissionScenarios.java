@@ -8,9 +8,17 @@ import dev.safeguard.e2e.Webhook.Mode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobStatus;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -19,10 +27,13 @@ import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -53,9 +64,17 @@ abstract class AdmissionScenarios {
     static final String DOWN_NAMESPACE = "e2e-webhook-down";
     /** Not sent to the webhook either: the exported ValidatingAdmissionPolicies alone judge it. */
     static final String VAP_NAMESPACE = "e2e-vap";
+    /** Where the controllers scenario creates its Deployment, DaemonSet and CronJob. */
+    static final String CONTROLLERS_NAMESPACE = "e2e-controllers";
     static final List<String> NAMESPACES = List.of("e2e-enforce", "e2e-audit", "e2e-dry-run", Webhook.EXCLUDED_NAMESPACE,
             "e2e-exempt", "e2e-ratchet", DOWN_NAMESPACE, VAP_NAMESPACE, "e2e-context-pdb", "e2e-context-svc",
-            "e2e-context-no-pdb");
+            "e2e-context-no-pdb", CONTROLLERS_NAMESPACE);
+    /** Who creates what in a cluster whose controller-manager runs with --use-service-account-credentials. */
+    static final String REPLICASET_CONTROLLER = "system:serviceaccount:kube-system:replicaset-controller";
+    static final String DEPLOYMENT_CONTROLLER = "system:serviceaccount:kube-system:deployment-controller";
+    static final String DAEMONSET_CONTROLLER = "system:serviceaccount:kube-system:daemon-set-controller";
+    static final String JOB_CONTROLLER = "system:serviceaccount:kube-system:job-controller";
+    static final String CRONJOB_CONTROLLER = "system:serviceaccount:kube-system:cronjob-controller";
 
     static KubeCluster cluster;
     static KubernetesClient client;
@@ -201,6 +220,24 @@ abstract class AdmissionScenarios {
         return refused;
     }
 
+    /**
+     * Read, change, write, as {@code kubectl edit} does: fabric8's edit sends the resourceVersion it read, and the
+     * deployment controller writes the Deployment too (revision annotation, status), so a write can meet 409
+     * Conflict; then read again and retry, as a user would. (A conflict is answered before admission: the webhook
+     * is asked once, about the write that goes through or is refused.)
+     */
+    static Deployment edit(String namespace, String name, UnaryOperator<Deployment> change) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return client.apps().deployments().inNamespace(namespace).withName(name).edit(change);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     static Deployment get(String namespace, String name) {
         return client.apps().deployments().inNamespace(namespace).withName(name).get();
     }
@@ -318,6 +355,10 @@ abstract class AdmissionScenarios {
         exempted.getMetadata().setAnnotations(Map.of(
                 "safeguard.dev/exempt", String.join(",", Manifests.CARELESS_DENIED),
                 "safeguard.dev/exempt-reason", "legacy app, migration tracked in PLAT-42"));
+        // Paused: the deployment controller creates no ReplicaSet, so the count below is this Deployment's alone.
+        // (It copies a Deployment's annotations, the exemption included, to the ReplicaSet it creates a moment
+        // later, whose CREATE the webhook would count as an exemption too; safeguard_exemptions_total has no kind.)
+        exempted.getSpec().setPaused(true);
 
         Deployment created = create(exempted);
 
@@ -339,21 +380,19 @@ abstract class AdmissionScenarios {
         webhook.use(Mode.ENFORCE);
 
         WARNINGS.clear();
-        Deployment scaled = client.apps().deployments().inNamespace("e2e-ratchet").withName("legacy")
-                .edit(d -> {
-                    d.getSpec().setReplicas(5);
-                    return d;
-                });
+        Deployment scaled = edit("e2e-ratchet", "legacy", d -> {
+            d.getSpec().setReplicas(5);
+            return d;
+        });
         assertThat(scaled.getSpec().getReplicas()).isEqualTo(5);
         assertThat(WARNINGS.safeguard()).as("the old violations come back as warnings")
                 .anyMatch(w -> w.startsWith("[image-tag] ") && w.contains("already present before this update, not denied"));
 
-        KubernetesClientException refused = refused(() -> client.apps().deployments().inNamespace("e2e-ratchet")
-                .withName("legacy").edit(d -> {
-                    d.getSpec().getTemplate().getSpec().getContainers().get(0)
-                            .setSecurityContext(new SecurityContextBuilder().withPrivileged(true).build());
-                    return d;
-                }));
+        KubernetesClientException refused = refused(() -> edit("e2e-ratchet", "legacy", d -> {
+            d.getSpec().getTemplate().getSpec().getContainers().get(0)
+                    .setSecurityContext(new SecurityContextBuilder().withPrivileged(true).build());
+            return d;
+        }));
         assertThat(refused.getCode()).isEqualTo(403);
         assertThat(refused.getStatus().getMessage())
                 .startsWith(DENIED_PREFIX + "Deployment e2e-ratchet/legacy violates 1 kube-safeguard rule:")
@@ -522,13 +561,121 @@ abstract class AdmissionScenarios {
         assertThat(WARNINGS.safeguard()).anyMatch(w -> w.startsWith("[unique-service-selector] "));
     }
 
+    @Test
+    @Order(14)
+    void controllersCreateReplicaSetsPodsAndJobsAndTheWebhookIsAskedAboutEveryPod() {
+        // Audit mode: nothing is refused, whatever the rules think of what controllers create.
+        webhook.use(Mode.AUDIT);
+        String namespace = CONTROLLERS_NAMESPACE;
+        List<String> nodes = Nodes.ensure(client, 2);
+        double podCreatesBefore = podCreates();
+        long start = System.nanoTime();
+
+        Deployment web = Manifests.compliant(namespace, "web");
+        web.getSpec().setReplicas(2);
+        web = create(web);
+        DaemonSet agent = client.resource(Workloads.daemonSet(namespace, "agent")).create();
+        CronJob report = client.resource(Workloads.everyMinute(namespace, "report")).create();
+        // The cronjob controller starts a schedule it missed at once: say the last run was two minutes ago, and it
+        // creates the Job of the latest minute now instead of at the start of the next minute (up to 60 s away).
+        String twoMinutesAgo = Instant.now().minus(2, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).toString();
+        client.batch().v1().cronjobs().inNamespace(namespace).withName("report").editStatus(cronJob -> {
+            if (cronJob.getStatus() == null) {
+                cronJob.setStatus(new CronJobStatus());
+            }
+            cronJob.getStatus().setLastScheduleTime(twoMinutesAgo);
+            return cronJob;
+        });
+
+        Deployment owner = web;
+        ReplicaSet replicaSet = await("the deployment controller creating web's ReplicaSet").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> Workloads.controlledBy(client.apps().replicaSets().inNamespace(namespace).list().getItems(), owner),
+                        list -> list.size() == 1).get(0);
+        List<Pod> webPods = awaitPods(namespace, replicaSet, 2, Duration.ofSeconds(30));
+        assertThat(webPods).allMatch(pod -> pod.getMetadata().getLabels().get("pod-template-hash") != null);
+
+        List<Pod> agentPods = awaitPods(namespace, agent, nodes.size(), Duration.ofSeconds(30));
+        assertThat(agentPods).as("one Pod per Node").extracting(Workloads::targetNode).containsExactlyInAnyOrderElementsOf(nodes);
+
+        Job job = await("the cronjob controller creating report's Job").atMost(Duration.ofSeconds(75))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> Workloads.controlledBy(client.batch().v1().jobs().inNamespace(namespace).list().getItems(), report),
+                        list -> !list.isEmpty()).get(0);
+        System.out.printf("[e2e] CronJob %s/report: Job %s after %.1f s%n", namespace, job.getMetadata().getName(),
+                (System.nanoTime() - start) / 1e9);
+        List<Pod> jobPods = awaitPods(namespace, job, 1, Duration.ofSeconds(30));
+        System.out.printf("[e2e] controllers: ReplicaSet and %d Pods of Deployment web, %d Pods of DaemonSet agent, Job and "
+                + "%d Pod of CronJob report in %.1f s%n", webPods.size(), agentPods.size(), jobPods.size(),
+                (System.nanoTime() - start) / 1e9);
+
+        // Every one of those Pods was admitted through the webhook (failurePolicy Fail), which counted its CREATE.
+        // At least: controllers elsewhere keep retrying the Pods that enforce mode refused earlier.
+        int pods = webPods.size() + agentPods.size() + jobPods.size();
+        assertThat(podCreates()).as("safeguard_admission_requests_total{kind=\"Pod\",operation=\"CREATE\"}")
+                .isGreaterThanOrEqualTo(podCreatesBefore + pods);
+        printAsAdmitted(webPods.get(0), Workloads.compliantTemplate(namespace, "web").getSpec());
+
+        cluster.auditLog().ifPresentOrElse(log -> {
+            // Who sent those CREATEs (the userInfo the webhook was given): each controller as its own ServiceAccount.
+            List<AuditLog.Entry> podCreates = await("the audit log showing the " + pods + " Pod CREATEs in " + namespace)
+                    .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> AuditLog.creates(log, "pods", namespace), list -> list.size() >= pods);
+            System.out.printf("[e2e] userInfo.username of the Pod CREATEs in %s: %s%n", namespace,
+                    podCreates.stream().map(AuditLog.Entry::username).sorted().toList());
+            assertThat(podCreates).extracting(AuditLog.Entry::username).containsExactlyInAnyOrder(
+                    REPLICASET_CONTROLLER, REPLICASET_CONTROLLER, DAEMONSET_CONTROLLER, DAEMONSET_CONTROLLER, JOB_CONTROLLER);
+            assertThat(AuditLog.creates(log, "replicasets", namespace)).extracting(AuditLog.Entry::username)
+                    .containsExactly(DEPLOYMENT_CONTROLLER);
+            assertThat(AuditLog.creates(log, "jobs", namespace)).extracting(AuditLog.Entry::username)
+                    .containsExactly(CRONJOB_CONTROLLER);
+        }, () -> System.out.printf("[e2e] %s writes no audit log here: the controllers' identities are not checked%n",
+                cluster.name()));
+    }
+
+    /** Waits until exactly {@code count} Pods in {@code namespace} are controlled by {@code owner}. */
+    static List<Pod> awaitPods(String namespace, HasMetadata owner, int count, Duration atMost) {
+        return await(count + " Pods of " + owner.getKind() + " " + namespace + "/" + owner.getMetadata().getName())
+                .atMost(atMost).pollInterval(Duration.ofMillis(200))
+                .until(() -> Workloads.controlledBy(client.pods().inNamespace(namespace).list().getItems(), owner),
+                        list -> list.size() == count);
+    }
+
+    /**
+     * What the webhook is shown of a controller's Pod beyond its template: API defaults and the API server's mutating
+     * admission plugins (DefaultTolerationSeconds: tolerations; Priority: priority; the ServiceAccount plugin, which
+     * would add serviceAccountName and a token volume, is off in kube-api-test) run before validating webhooks.
+     */
+    static void printAsAdmitted(Pod pod, PodSpec template) {
+        PodSpec spec = pod.getSpec();
+        System.out.printf("[e2e] Pod %s as stored and shown to the webhook: serviceAccountName=%s, volumes=%s, tolerations=%s, "
+                        + "priority=%s, preemptionPolicy=%s, enableServiceLinks=%s, schedulerName=%s (template: volumes=%s, "
+                        + "tolerations=%s)%n",
+                pod.getMetadata().getName(), spec.getServiceAccountName(),
+                spec.getVolumes().stream().map(Volume::getName).toList(),
+                spec.getTolerations().stream().map(t -> t.getKey() + ":" + t.getEffect() + "/" + t.getTolerationSeconds()).toList(),
+                spec.getPriority(), spec.getPreemptionPolicy(), spec.getEnableServiceLinks(), spec.getSchedulerName(),
+                template.getVolumes().stream().map(Volume::getName).toList(),
+                template.getTolerations().stream().map(t -> t.getKey() + ":" + t.getEffect()).toList());
+    }
+
+    /** Pod CREATEs the webhook has counted (not dry-run), whatever the decision. */
+    double podCreates() {
+        return requestsSum("kind=\"Pod\"", "operation=\"CREATE\"", "dry_run=\"false\"");
+    }
+
     /**
      * Every admission request for a Deployment the webhook has counted, whatever the other labels. (Only
-     * Deployments: on a full cluster such as k3s, controllers keep creating ReplicaSets and Pods elsewhere.)
+     * Deployments: controllers keep creating ReplicaSets and Pods, here and elsewhere.)
      */
     double deploymentRequests() {
+        return requestsSum("kind=\"Deployment\"");
+    }
+
+    /** The sum of every safeguard_admission_requests_total sample carrying all {@code labels}. */
+    double requestsSum(String... labels) {
         return webhook.metrics().lines()
-                .filter(l -> l.startsWith("safeguard_admission_requests_total{") && l.contains("kind=\"Deployment\""))
+                .filter(l -> l.startsWith("safeguard_admission_requests_total{") && Arrays.stream(labels).allMatch(l::contains))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
