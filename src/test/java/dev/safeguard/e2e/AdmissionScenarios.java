@@ -8,10 +8,16 @@ import dev.safeguard.e2e.Webhook.Mode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -32,6 +38,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -66,9 +73,15 @@ abstract class AdmissionScenarios {
     static final String VAP_NAMESPACE = "e2e-vap";
     /** Where the controllers scenario creates its Deployment, DaemonSet and CronJob. */
     static final String CONTROLLERS_NAMESPACE = "e2e-controllers";
+    /** The namespaces of the scenarios where verdicts follow ownership. */
+    static final String OWN_DAEMONSET = "e2e-own-daemonset";
+    static final String OWN_LEGACY = "e2e-own-legacy";
+    static final String OWN_REFUSED = "e2e-own-refused";
+    static final String OWN_AUDIT = "e2e-own-audit";
+    static final String OWN_CRONJOB = "e2e-own-cronjob";
     static final List<String> NAMESPACES = List.of("e2e-enforce", "e2e-audit", "e2e-dry-run", Webhook.EXCLUDED_NAMESPACE,
             "e2e-exempt", "e2e-ratchet", DOWN_NAMESPACE, VAP_NAMESPACE, "e2e-context-pdb", "e2e-context-svc",
-            "e2e-context-no-pdb", CONTROLLERS_NAMESPACE);
+            "e2e-context-no-pdb", CONTROLLERS_NAMESPACE, OWN_DAEMONSET, OWN_LEGACY, OWN_REFUSED, OWN_AUDIT, OWN_CRONJOB);
     /** Who creates what in a cluster whose controller-manager runs with --use-service-account-credentials. */
     static final String REPLICASET_CONTROLLER = "system:serviceaccount:kube-system:replicaset-controller";
     static final String DEPLOYMENT_CONTROLLER = "system:serviceaccount:kube-system:deployment-controller";
@@ -355,15 +368,18 @@ abstract class AdmissionScenarios {
         exempted.getMetadata().setAnnotations(Map.of(
                 "safeguard.dev/exempt", String.join(",", Manifests.CARELESS_DENIED),
                 "safeguard.dev/exempt-reason", "legacy app, migration tracked in PLAT-42"));
-        // Paused: the deployment controller creates no ReplicaSet, so the count below is this Deployment's alone.
-        // (It copies a Deployment's annotations, the exemption included, to the ReplicaSet it creates a moment
-        // later, whose CREATE the webhook would count as an exemption too; safeguard_exemptions_total has no kind.)
-        exempted.getSpec().setPaused(true);
+        double inheritedBefore = inherited("image-tag", "Deployment");
 
         Deployment created = create(exempted);
 
         assertThat(created.getMetadata().getUid()).isNotBlank();
+        // The deployment controller copies the annotations, the exemption included, onto the ReplicaSet it creates
+        // and the replicaset controller makes 3 Pods from it: all of them inherit the Deployment's exemption,
+        // counted as inherited, so the exemption itself is counted once.
+        ReplicaSet replicaSet = awaitReplicaSet("e2e-exempt", created);
+        awaitPods("e2e-exempt", replicaSet, 3, Duration.ofSeconds(30));
         assertThat(Webhook.sample(webhook.metrics(), "safeguard_exemptions_total", "rule=\"image-tag\"")).isEqualTo(before + 1);
+        assertThat(inherited("image-tag", "Deployment")).isEqualTo(inheritedBefore + 4);
 
         Deployment noReason = Manifests.careless("e2e-exempt", "no-reason");
         noReason.getMetadata().setAnnotations(Map.of("safeguard.dev/exempt", String.join(",", Manifests.CARELESS_DENIED)));
@@ -576,22 +592,9 @@ abstract class AdmissionScenarios {
         web = create(web);
         DaemonSet agent = client.resource(Workloads.daemonSet(namespace, "agent")).create();
         CronJob report = client.resource(Workloads.everyMinute(namespace, "report")).create();
-        // The cronjob controller starts a schedule it missed at once: say the last run was two minutes ago, and it
-        // creates the Job of the latest minute now instead of at the start of the next minute (up to 60 s away).
-        String twoMinutesAgo = Instant.now().minus(2, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).toString();
-        client.batch().v1().cronjobs().inNamespace(namespace).withName("report").editStatus(cronJob -> {
-            if (cronJob.getStatus() == null) {
-                cronJob.setStatus(new CronJobStatus());
-            }
-            cronJob.getStatus().setLastScheduleTime(twoMinutesAgo);
-            return cronJob;
-        });
+        missedTheLastRun(namespace, "report");
 
-        Deployment owner = web;
-        ReplicaSet replicaSet = await("the deployment controller creating web's ReplicaSet").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> Workloads.controlledBy(client.apps().replicaSets().inNamespace(namespace).list().getItems(), owner),
-                        list -> list.size() == 1).get(0);
+        ReplicaSet replicaSet = awaitReplicaSet(namespace, web);
         List<Pod> webPods = awaitPods(namespace, replicaSet, 2, Duration.ofSeconds(30));
         assertThat(webPods).allMatch(pod -> pod.getMetadata().getLabels().get("pod-template-hash") != null);
 
@@ -631,6 +634,210 @@ abstract class AdmissionScenarios {
                     .containsExactly(CRONJOB_CONTROLLER);
         }, () -> System.out.printf("[e2e] %s writes no audit log here: the controllers' identities are not checked%n",
                 cluster.name()));
+    }
+
+    // --- Verdicts follow ownership (issue 9): what the controllers create inherits its owner's standing ----------
+
+    @Test
+    @Order(15)
+    void enforceAnExemptedDaemonSetGetsOnePodPerNode() {
+        webhook.use(Mode.ENFORCE);
+        List<String> nodes = Nodes.ensure(client, 2);
+        double inheritedBefore = inherited("host-path", "DaemonSet");
+
+        DaemonSet agent = client.resource(nodeAgent(OWN_DAEMONSET)).create();
+
+        List<Pod> pods = awaitPods(OWN_DAEMONSET, agent, nodes.size(), Duration.ofSeconds(30));
+        assertThat(pods).extracting(Workloads::targetNode).containsExactlyInAnyOrderElementsOf(nodes);
+        assertThat(pods).allSatisfy(pod -> assertThat(pod.getSpec().getHostNetwork()).isTrue());
+        assertThat(inherited("host-path", "DaemonSet")).isEqualTo(inheritedBefore + nodes.size());
+    }
+
+    @Test
+    @Order(16)
+    void aPodWithAForgedOwnerReferenceToTheExemptedDaemonSetIsRefusedSayingWhy() {
+        webhook.use(Mode.ENFORCE);
+        DaemonSet agent = client.apps().daemonSets().inNamespace(OWN_DAEMONSET).withName("node-agent").get();
+        if (agent == null) {
+            agent = client.resource(nodeAgent(OWN_DAEMONSET)).create();
+        }
+        Pod forged = new PodBuilder()
+                .withNewMetadata().withName("node-agent-forged").withNamespace(OWN_DAEMONSET)
+                .withLabels(Map.of("app", "node-agent"))
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("DaemonSet")
+                        .withName("node-agent").withUid(agent.getMetadata().getUid()).withController(true).build())
+                .endMetadata()
+                .withSpec(new PodSpecBuilder(agent.getSpec().getTemplate().getSpec())
+                        .editFirstContainer().withSecurityContext(new SecurityContextBuilder().withPrivileged(true).build())
+                        .endContainer().build())
+                .build();
+
+        KubernetesClientException refused = refused(() -> client.resource(forged).create());
+
+        assertThat(refused.getCode()).isEqualTo(403);
+        assertThat(refused.getStatus().getMessage())
+                .startsWith(DENIED_PREFIX + "Pod " + OWN_DAEMONSET + "/node-agent-forged violates")
+                .contains("[privileged] ", "[host-path] ", "[host-namespaces] ")
+                .contains("[ownership] DaemonSet node-agent is named as its controller but not trusted: the request comes from '")
+                .contains("not from the controller that creates Pods for DaemonSets (" + DAEMONSET_CONTROLLER);
+    }
+
+    @Test
+    @Order(17)
+    void aPrivilegedLegacyDeploymentCreatedWhileExcludedScalesAndRollsOutOnceEnforced() {
+        webhook.use(Mode.ENFORCE, OWN_LEGACY);
+        Deployment legacy = Manifests.careless(OWN_LEGACY, "legacy");
+        legacy.getSpec().setReplicas(1);
+        legacy.getSpec().getTemplate().getSpec().getContainers().get(0)
+                .setSecurityContext(new SecurityContextBuilder().withPrivileged(true).build());
+        // Spread, so that scaling it adds no violation of its own (replicas-spread); ratcheting allows the rest.
+        legacy.getSpec().getTemplate().getSpec().setTopologySpreadConstraints(List.of(new TopologySpreadConstraintBuilder()
+                .withMaxSkew(1).withTopologyKey("kubernetes.io/hostname").withWhenUnsatisfiable("ScheduleAnyway")
+                .withNewLabelSelector().withMatchLabels(Map.of("app", "legacy")).endLabelSelector().build()));
+        Deployment created = create(legacy);
+        ReplicaSet first = awaitReplicaSet(OWN_LEGACY, created);
+        awaitPods(OWN_LEGACY, first, 1, Duration.ofSeconds(30));
+
+        webhook.use(Mode.ENFORCE);
+        // Scaling: the UPDATE only keeps old violations (ratcheting); the replicaset controller's new Pods inherit.
+        edit(OWN_LEGACY, "legacy", deployment -> {
+            deployment.getSpec().setReplicas(3);
+            return deployment;
+        });
+        awaitPods(OWN_LEGACY, first, 3, Duration.ofSeconds(30));
+
+        // A new image: the deployment controller creates a new ReplicaSet from the new template, then its Pods.
+        edit(OWN_LEGACY, "legacy", deployment -> {
+            deployment.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("shop/api:latest-hotfix");
+            return deployment;
+        });
+        ReplicaSet second = await("the rollout's new ReplicaSet").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Workloads.controlledBy(client.apps().replicaSets().inNamespace(OWN_LEGACY).list().getItems(), created)
+                        .stream().filter(rs -> !rs.getMetadata().getUid().equals(first.getMetadata().getUid())).findFirst(),
+                        Optional::isPresent).get();
+        assertThat(second.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("shop/api:latest-hotfix");
+        await("Pods of the new ReplicaSet").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Workloads.controlledBy(client.pods().inNamespace(OWN_LEGACY).list().getItems(), second),
+                        pods -> !pods.isEmpty());
+    }
+
+    @Test
+    @Order(18)
+    void enforceAViolatingDeploymentIsRefusedAndNoReplicaSetExistsAfterwards() throws InterruptedException {
+        webhook.use(Mode.ENFORCE);
+
+        KubernetesClientException refused = refused(() -> client.resource(Manifests.careless(OWN_REFUSED, "api")).create());
+
+        assertThat(refused.getCode()).isEqualTo(403);
+        // Nothing for a controller to act on: give it the time it takes elsewhere to create a ReplicaSet.
+        Thread.sleep(2_000);
+        assertThat(client.apps().replicaSets().inNamespace(OWN_REFUSED).list().getItems()).isEmpty();
+        assertThat(client.pods().inNamespace(OWN_REFUSED).list().getItems()).isEmpty();
+    }
+
+    @Test
+    @Order(19)
+    void auditOneViolatingDeploymentIsOneWouldDenyPerRuleItsReplicaSetAndPodsAreInherited() {
+        webhook.use(Mode.AUDIT);
+        String metricsBefore = webhook.metrics();
+        double podWarnings = requestsSum("kind=\"Pod\"", "decision=\"warn\"") + requestsSum("kind=\"Pod\"", "decision=\"would_deny\"");
+        double replicaSetWarnings = requestsSum("kind=\"ReplicaSet\"", "decision=\"warn\"")
+                + requestsSum("kind=\"ReplicaSet\"", "decision=\"would_deny\"");
+
+        Deployment created = create(Manifests.careless(OWN_AUDIT, "api"));
+
+        for (String rule : Manifests.CARELESS_DENIED) {
+            assertThat(WARNINGS.safeguard()).as("warnings on the Deployment")
+                    .anyMatch(warning -> warning.startsWith("[" + rule + "] (audit mode, would deny)"));
+        }
+        ReplicaSet replicaSet = awaitReplicaSet(OWN_AUDIT, created);
+        awaitPods(OWN_AUDIT, replicaSet, 3, Duration.ofSeconds(30));
+        String metricsAfter = await("the 3 Pods' inherited violations counted").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(200)).until(webhook::metrics, text -> delta(metricsBefore, text,
+                        "safeguard_inherited_violations_total", "rule=\"image-tag\"", "owner_kind=\"Deployment\"") >= 4);
+
+        for (String rule : Manifests.CARELESS_DENIED) {
+            assertThat(delta(metricsBefore, metricsAfter, "safeguard_rule_violations_total", "rule=\"" + rule + "\"",
+                    "action=\"deny\"", "mode=\"audit\"")).as("would-denies of " + rule).isEqualTo(1);
+        }
+        // The ReplicaSet and its 3 Pods: inherited, once each, counted against the Deployment.
+        assertThat(delta(metricsBefore, metricsAfter, "safeguard_inherited_violations_total", "rule=\"image-tag\"",
+                "owner_kind=\"Deployment\"")).isEqualTo(4);
+        assertThat(requestsSum("kind=\"Pod\"", "decision=\"warn\"") + requestsSum("kind=\"Pod\"", "decision=\"would_deny\""))
+                .as("Pods answered with warnings").isEqualTo(podWarnings);
+        assertThat(requestsSum("kind=\"ReplicaSet\"", "decision=\"warn\"")
+                + requestsSum("kind=\"ReplicaSet\"", "decision=\"would_deny\"")).as("ReplicaSets answered with warnings")
+                .isEqualTo(replicaSetWarnings);
+    }
+
+    @Test
+    @Order(20)
+    void enforceAnExemptedCronJobGetsItsJobAndPodFromTheCronJobAndJobControllers() {
+        webhook.use(Mode.ENFORCE);
+        double inheritedBefore = inherited("privileged", "CronJob");
+        CronJob cronJob = Workloads.everyMinute(OWN_CRONJOB, "backup");
+        cronJob.getMetadata().setAnnotations(Map.of("safeguard.dev/exempt", "privileged",
+                "safeguard.dev/exempt-reason", "snapshots the node's block devices, see PLAT-77"));
+        cronJob.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0)
+                .setSecurityContext(new SecurityContextBuilder().withPrivileged(true).build());
+        CronJob created = client.resource(cronJob).create();
+        missedTheLastRun(OWN_CRONJOB, "backup");
+
+        Job job = await("the cronjob controller creating backup's Job").atMost(Duration.ofSeconds(75))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> Workloads.controlledBy(client.batch().v1().jobs().inNamespace(OWN_CRONJOB).list().getItems(), created),
+                        list -> !list.isEmpty()).get(0);
+        awaitPods(OWN_CRONJOB, job, 1, Duration.ofSeconds(30));
+
+        // The Job (cronjob controller) and its Pod (job controller) inherit the CronJob's exemption.
+        assertThat(await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> inherited("privileged", "CronJob"), count -> count >= inheritedBefore + 2))
+                .isEqualTo(inheritedBefore + 2);
+    }
+
+    /** The exempted node agent: hostPath and hostNetwork (so hostPorts too), on the Nodes {@link Nodes} makes. */
+    static DaemonSet nodeAgent(String namespace) {
+        DaemonSet agent = Workloads.daemonSet(namespace, "node-agent");
+        agent.getMetadata().setAnnotations(Map.of("safeguard.dev/exempt", "host-path, host-namespaces, host-ports",
+                "safeguard.dev/exempt-reason", "reads node metrics from /proc on the node's network, see PLAT-51"));
+        PodSpec spec = agent.getSpec().getTemplate().getSpec();
+        spec.setHostNetwork(true);
+        spec.getVolumes().add(new VolumeBuilder().withName("proc").withNewHostPath().withPath("/proc").endHostPath().build());
+        spec.getContainers().get(0).getVolumeMounts()
+                .add(new VolumeMountBuilder().withName("proc").withMountPath("/host/proc").withReadOnly(true).build());
+        return agent;
+    }
+
+    /** The one ReplicaSet the deployment controller creates for {@code owner}. */
+    static ReplicaSet awaitReplicaSet(String namespace, Deployment owner) {
+        return await("the deployment controller creating " + owner.getMetadata().getName() + "'s ReplicaSet")
+                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Workloads.controlledBy(client.apps().replicaSets().inNamespace(namespace).list().getItems(), owner),
+                        list -> list.size() == 1).get(0);
+    }
+
+    /**
+     * The cronjob controller starts a schedule it missed at once: say the last run was two minutes ago, and it
+     * creates the Job of the latest minute now instead of at the start of the next minute (up to 60 s away).
+     */
+    static void missedTheLastRun(String namespace, String name) {
+        String twoMinutesAgo = Instant.now().minus(2, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).toString();
+        client.batch().v1().cronjobs().inNamespace(namespace).withName(name).editStatus(cronJob -> {
+            if (cronJob.getStatus() == null) {
+                cronJob.setStatus(new CronJobStatus());
+            }
+            cronJob.getStatus().setLastScheduleTime(twoMinutesAgo);
+            return cronJob;
+        });
+    }
+
+    double inherited(String rule, String ownerKind) {
+        return Webhook.sample(webhook.metrics(), "safeguard_inherited_violations_total", "rule=\"" + rule + "\"",
+                "owner_kind=\"" + ownerKind + "\"");
+    }
+
+    static double delta(String before, String after, String name, String... labels) {
+        return Webhook.sample(after, name, labels) - Webhook.sample(before, name, labels);
     }
 
     /** Waits until exactly {@code count} Pods in {@code namespace} are controlled by {@code owner}. */
