@@ -305,7 +305,7 @@ public class BackgroundAudit {
     private Set<String> existingReports() {
         Set<String> namespaces = new HashSet<>();
         try {
-            for (GenericKubernetesResource report : clients.get().genericKubernetesResources(definition("x"))
+            for (GenericKubernetesResource report : clients.get().genericKubernetesResources(reportDefinition(false))
                     .inAnyNamespace().withLabel("app.kubernetes.io/managed-by", AuditReport.SOURCE).list().getItems()) {
                 namespaces.add(report.getMetadata().getNamespace());
                 written.put(report.getMetadata().getNamespace(), 0);
@@ -368,7 +368,7 @@ public class BackgroundAudit {
         KubernetesClient client = clients.get();
         GenericKubernetesResource report = client.getKubernetesSerialization().convertValue(document,
                 GenericKubernetesResource.class);
-        var resources = client.genericKubernetesResources(definition(namespace));
+        var resources = client.genericKubernetesResources(reportDefinition(namespace.equals(CLUSTER)));
         (namespace.equals(CLUSTER) ? resources.resource(report) : resources.inNamespace(namespace).resource(report))
                 .fieldManager(AuditReport.SOURCE).forceConflicts().serverSideApply();
         written.put(namespace, hash);
@@ -379,15 +379,14 @@ public class BackgroundAudit {
         if (!written.containsKey(namespace)) {
             return;
         }
-        var resources = clients.get().genericKubernetesResources(definition(namespace));
+        var resources = clients.get().genericKubernetesResources(reportDefinition(namespace.equals(CLUSTER)));
         (namespace.equals(CLUSTER) ? resources.withName(AuditReport.NAME)
                 : resources.inNamespace(namespace).withName(AuditReport.NAME)).delete();
         written.remove(namespace);
         metrics.reportWrite("success");
     }
 
-    private ResourceDefinitionContext definition(String namespace) {
-        boolean clusterScoped = namespace.equals(CLUSTER);
+    private ResourceDefinitionContext reportDefinition(boolean clusterScoped) {
         return new ResourceDefinitionContext.Builder().withGroup(format.group).withVersion(format.version)
                 .withKind(clusterScoped ? format.clusterKind : format.kind)
                 .withPlural(clusterScoped ? format.clusterPlural : format.plural)
