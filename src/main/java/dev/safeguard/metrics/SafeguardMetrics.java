@@ -99,6 +99,14 @@ public class SafeguardMetrics {
                         .tag("namespace", namespaceLabel && namespace != null ? namespace : NO_NAMESPACE)
                         .register(registry).increment();
             }
+            if (result.disposition() == Disposition.WOULD_DENY) {
+                Counter.builder("safeguard.admission.would.denials")
+                        .description("Deny-level violations audit mode let through, one per rule per request: what "
+                                + "enforcing would reject")
+                        .tag("rule", result.ruleId()).tag("kind", label(kind))
+                        .tag("namespace", namespaceLabel && namespace != null ? namespace : NO_NAMESPACE)
+                        .register(registry).increment();
+            }
             if (result.error() != null) {
                 recordRuleError(result.ruleId());
             }

@@ -43,10 +43,11 @@ public final class PolicyEngine {
         List<RuleResult> evaluated = rules.evaluate(policy.rules(), subject, related);
         List<Notice> notices = new ArrayList<>();
         Map<String, String> exempt = exemptions(subject.object(), policy.rules(), notices);
-        List<RuleResult> judged = evaluated.stream()
-                .filter(result -> result.status() == RuleResult.Status.FAIL && !exempt.containsKey(result.ruleId()))
-                .toList();
-        OwnerVerdicts.Result owned = owners.judge(policy, subject, workload, judged, related);
+        // Inherited first: what a verified owner stands for (its exemption copied onto a ReplicaSet included)
+        // is counted once, on the owner.
+        List<RuleResult> violations = evaluated.stream()
+                .filter(result -> result.status() == RuleResult.Status.FAIL).toList();
+        OwnerVerdicts.Result owned = owners.judge(policy, subject, workload, violations, related);
         notices.addAll(owned.notes());
 
         List<RuleResult> results = new ArrayList<>(evaluated.size());
@@ -58,12 +59,12 @@ public final class PolicyEngine {
             RuleSet.Entry entry = policy.rules().find(result.ruleId()).orElseThrow();
             if (result.status() == RuleResult.Status.PASS) {
                 results.add(result);
+            } else if (owner != null) {
+                results.add(result.inheritedFrom(owner));
             } else if (reason != null) {
                 results.add(result.exempted(reason));
             } else if (result.status() == RuleResult.Status.ERROR) {
                 results.add(result.disposed(Disposition.of(entry.onError(), policy.mode()), false));
-            } else if (owner != null) {
-                results.add(result.inheritedFrom(owner));
             } else {
                 judgedInFull = true;
                 boolean ratcheted = false;

@@ -68,6 +68,17 @@ public final class RuleSet {
         return new RuleSet(entries);
     }
 
+    /** A copy with one rule's action replaced (its onError follows, unless one was set). */
+    public RuleSet withAction(String id, Action action) {
+        Entry current = byId.get(id);
+        if (current == null) {
+            throw new IllegalArgumentException("no rule with id '" + id + "'");
+        }
+        List<Entry> copy = new ArrayList<>(entries);
+        copy.set(copy.indexOf(current), new Entry(current.rule(), action, current.onErrorOverride(), current.params()));
+        return new RuleSet(copy);
+    }
+
     /** {@link #withOverride(String, Action, Action, Map, String)} without onError, params written under "params". */
     public RuleSet withOverride(String id, Action action, Map<String, ?> params) throws InvalidParamException {
         return withOverride(id, action, null, params, "params");
