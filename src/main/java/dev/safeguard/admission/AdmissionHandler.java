@@ -1,6 +1,7 @@
 package dev.safeguard.admission;
 
 import dev.safeguard.cluster.InformerRelatedObjects;
+import dev.safeguard.config.SafeguardConfig;
 import dev.safeguard.metrics.SafeguardMetrics;
 import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.Policy;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /** Decides one admission request with the current policy, logs and counts it, and builds the response. */
@@ -33,11 +33,11 @@ public class AdmissionHandler {
     private final boolean allowOnInternalError;
 
     public AdmissionHandler(PolicyHolder policies, SafeguardMetrics metrics, InformerRelatedObjects related,
-            @ConfigProperty(name = "safeguard.admission.on-internal-error", defaultValue = "allow") String onError) {
+            SafeguardConfig config) {
         this.policies = policies;
         this.metrics = metrics;
         this.related = related;
-        this.allowOnInternalError = !"deny".equalsIgnoreCase(onError);
+        this.allowOnInternalError = config.admission().onInternalError() == SafeguardConfig.OnInternalError.ALLOW;
     }
 
     public AdmissionReview handle(AdmissionRequest request) {

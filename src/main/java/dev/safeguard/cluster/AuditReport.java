@@ -25,7 +25,7 @@ final class AuditReport {
     static final String SOURCE = "kube-safeguard";
     static final String TRUNCATED_ANNOTATION = "safeguard.dev/results-truncated";
 
-    /** The report kinds, by the setting safeguard.audit.report-format. */
+    /** The report kinds, by the setting safeguard.audit.report-format (SafeguardConfig.ReportFormat). */
     enum Format {
         POLICYREPORT("wgpolicyk8s.io", "v1alpha2", "PolicyReport", "policyreports", "ClusterPolicyReport",
                 "clusterpolicyreports"),
@@ -49,16 +49,6 @@ final class AuditReport {
 
         String apiVersion() {
             return group + "/" + version;
-        }
-
-        static Format parse(String value) {
-            for (Format format : values()) {
-                if (format.name().equalsIgnoreCase(value)) {
-                    return format;
-                }
-            }
-            throw new IllegalArgumentException("safeguard.audit.report-format must be policyreport or openreports, not '"
-                    + value + "'");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.safeguard.cluster;
 
+import dev.safeguard.config.SafeguardConfig;
 import dev.safeguard.metrics.AuditMetrics;
 import dev.safeguard.rules.Action;
 import dev.safeguard.rules.ApiResource;
@@ -32,7 +33,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -90,19 +90,19 @@ public class BackgroundAudit {
     private volatile boolean running;
     private Thread thread;
 
-    public BackgroundAudit(@ConfigProperty(name = "safeguard.audit.enabled", defaultValue = "false") boolean enabled,
-            @ConfigProperty(name = "safeguard.audit.max-results", defaultValue = "1000") int maxResults,
-            @ConfigProperty(name = "safeguard.audit.report-format", defaultValue = "policyreport") String format,
-            @ConfigProperty(name = "safeguard.audit.interval", defaultValue = "500ms") Duration interval,
-            PolicyHolder policies, InformerRelatedObjects cluster, Instance<KubernetesClient> clients,
-            AuditMetrics metrics) {
+    public BackgroundAudit(SafeguardConfig config, PolicyHolder policies, InformerRelatedObjects cluster,
+            Instance<KubernetesClient> clients, AuditMetrics metrics) {
+        int maxResults = config.audit().maxResults();
         if (maxResults < 1) {
             throw new IllegalArgumentException("safeguard.audit.max-results must be at least 1, not " + maxResults);
         }
-        this.enabled = enabled;
+        this.enabled = config.audit().enabled();
         this.maxResults = maxResults;
-        this.format = AuditReport.Format.parse(format);
-        this.interval = interval;
+        this.format = switch (config.audit().reportFormat()) {
+            case POLICYREPORT -> AuditReport.Format.POLICYREPORT;
+            case OPENREPORTS -> AuditReport.Format.OPENREPORTS;
+        };
+        this.interval = config.audit().interval();
         this.policies = policies;
         this.cluster = cluster;
         this.clients = clients;

@@ -1,6 +1,10 @@
 package dev.safeguard.cluster;
 
+import dev.safeguard.config.SafeguardConfig;
+import dev.safeguard.rules.Action;
 import dev.safeguard.rules.ApiResource;
+import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.RelatedList;
 import dev.safeguard.rules.RelatedObjects;
 import dev.safeguard.rules.RuleSet;
 import dev.safeguard.server.PolicyHolder;
@@ -33,7 +37,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -70,13 +73,14 @@ public class InformerRelatedObjects implements RelatedObjects {
     private final Semaphore lookups = new Semaphore(MAX_CONCURRENT_LOOKUPS);
     private final Duration lookupTimeout;
     private volatile boolean synced;
+    /** What the serving policy needs watched: the kinds its rules declare in related:, and the owner kinds. */
+    private volatile Set<String> policyKinds = Set.of();
+    /** What others asked to have watched ({@link #watch}: the kinds the background audit judges). */
+    private volatile Set<String> requestedKinds = Set.of();
 
-    public InformerRelatedObjects(
-            @ConfigProperty(name = "safeguard.context.enabled", defaultValue = "false") boolean enabled,
-            @ConfigProperty(name = "safeguard.ownership.lookup-timeout", defaultValue = "1s") Duration lookupTimeout,
-            PolicyHolder policies, Instance<KubernetesClient> clients) {
-        this.enabled = enabled;
-        this.lookupTimeout = lookupTimeout;
+    public InformerRelatedObjects(SafeguardConfig config, PolicyHolder policies, Instance<KubernetesClient> clients) {
+        this.enabled = config.context().enabled();
+        this.lookupTimeout = config.ownership().lookupTimeout();
         this.policies = policies;
         this.clients = clients;
     }
@@ -86,34 +90,82 @@ public class InformerRelatedObjects implements RelatedObjects {
             LOG.info("context lookups off (safeguard.context.enabled=false): context rules see no other objects");
             return;
         }
-        Set<String> kinds = declaredKinds(policies.current().rules());
         Map<String, String> owners = policies.current().ownership().ownerKinds();
-        kinds.addAll(owners.keySet());
-        LOG.infof("context lookups on: watching %s in every namespace (owners: %s)", kinds, owners.keySet());
-        kinds.forEach(this::inform);
+        policyKinds = kindsOf(policies.current());
+        LOG.infof("context lookups on: watching %s in every namespace (owners: %s)", policyKinds, owners.keySet());
+        reconcile();
+    }
+
+    /** A reloaded policy may declare other kinds in related: or trust other owners: watch what it needs, only that. */
+    void policyChanged(@Observes PolicyHolder.Changed changed) {
+        if (enabled) {
+            policyKinds = kindsOf(changed.policy());
+            reconcile();
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
         informers.values().forEach(SharedIndexInformer::stop);
     }
 
-    /** Every kind the rules of {@code rules} declare in {@code related:}, whatever their action. */
+    /** The kinds a policy's context rules and ownership checks read. */
+    static Set<String> kindsOf(Policy policy) {
+        Set<String> kinds = declaredKinds(policy.rules());
+        kinds.addAll(policy.ownership().ownerKinds().keySet());
+        return Set.copyOf(kinds);
+    }
+
+    /**
+     * Starts an informer for every kind now needed that has none, and stops (and forgets the cache of) every
+     * informer no longer needed, so that a reload changing the policy's context kinds neither misses objects nor
+     * keeps watching (and holding in memory) kinds nothing reads.
+     */
+    private synchronized void reconcile() {
+        Set<String> wanted = new TreeSet<>(policyKinds);
+        wanted.addAll(requestedKinds);
+        Set<String> stopped = new TreeSet<>();
+        for (String kind : Set.copyOf(informers.keySet())) {
+            if (!wanted.contains(kind)) {
+                informers.remove(kind).stop();
+                caches.remove(kind);
+                stopped.add(kind);
+            }
+        }
+        Set<String> started = new TreeSet<>();
+        for (String kind : wanted) {
+            if (!informers.containsKey(kind) && inform(kind)) {
+                started.add(kind);
+            }
+        }
+        if (!started.isEmpty()) {
+            synced = false;
+            reportedReady.set(false);
+            reportedNotSynced.set(false);
+        }
+        if (!started.isEmpty() || !stopped.isEmpty()) {
+            LOG.infof("context lookups: watching %s (started %s, stopped %s)", new TreeSet<>(informers.keySet()),
+                    started, stopped);
+        }
+    }
+
+    /** Every kind the enabled rules of {@code rules} declare in {@code related:}: an off rule reads nothing. */
     static Set<String> declaredKinds(RuleSet rules) {
         Set<String> kinds = new TreeSet<>();
-        rules.entries().forEach(entry -> kinds.addAll(entry.rule().definition().related()));
+        rules.entries().stream().filter(entry -> entry.action() != Action.OFF)
+                .forEach(entry -> kinds.addAll(entry.rule().definition().related()));
         return kinds;
     }
 
-    private synchronized void inform(String kindName) {
-        if (informers.containsKey(kindName)) {
-            return;
-        }
+    /** Starts watching one kind; false when there is no informer for it (said once). */
+    private boolean inform(String kindName) {
         KubernetesClient client = clients.get();
         var known = ContextKind.of(kindName).or(() -> trustedOwnerResource(client, kindName));
         if (known.isEmpty()) {
-            LOG.warnf("context lookups: no informer for kind %s (known: %s); rules see none of them", kindName,
-                    new TreeSet<>(ContextKind.WATCHABLE));
-            return;
+            if (reportedUnknown.add(kindName)) {
+                LOG.warnf("context lookups: no informer for kind %s (known: %s); rules see none of them", kindName,
+                        new TreeSet<>(ContextKind.WATCHABLE));
+            }
+            return false;
         }
         ApiResource kind = known.get();
         SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(ApiObjects.definition(kind))
@@ -126,6 +178,7 @@ public class InformerRelatedObjects implements RelatedObjects {
         informer.addEventHandler(new ResourceEventHandler<GenericKubernetesResource>() {
             @Override
             public void onAdd(GenericKubernetesResource object) {
+                cache.changed(object.getMetadata().getNamespace());
                 tellListeners(kind.kind(), object);
             }
 
@@ -134,6 +187,7 @@ public class InformerRelatedObjects implements RelatedObjects {
                 // Resyncs and status-only writes repeat the resourceVersion: nothing to judge again.
                 if (!Objects.equals(old.getMetadata().getResourceVersion(),
                         object.getMetadata().getResourceVersion())) {
+                    cache.changed(object.getMetadata().getNamespace());
                     tellListeners(kind.kind(), object);
                 }
             }
@@ -141,6 +195,7 @@ public class InformerRelatedObjects implements RelatedObjects {
             @Override
             public void onDelete(GenericKubernetesResource object, boolean unknownFinalState) {
                 cache.forget(object);
+                cache.changed(object.getMetadata().getNamespace());
                 tellListeners(kind.kind(), object);
             }
         });
@@ -159,6 +214,7 @@ public class InformerRelatedObjects implements RelatedObjects {
                 }
             }
         });
+        return true;
     }
 
     /**
@@ -204,17 +260,14 @@ public class InformerRelatedObjects implements RelatedObjects {
         }
     }
 
-    /** Watches {@code kinds} too (the kinds the audit judges), whether or not a rule declares them in related:. */
+    /**
+     * Watches {@code kinds} too (the kinds the audit judges), whether or not a rule declares them in related:. Each
+     * call replaces the kinds asked for before: a kind neither asked for nor needed by the policy is no longer watched.
+     */
     public void watch(Set<String> kinds) {
-        if (!enabled) {
-            return;
-        }
-        for (String kind : kinds) {
-            if (!caches.containsKey(kind)) {
-                synced = false;
-                reportedReady.set(false);
-                inform(kind);
-            }
+        if (enabled) {
+            requestedKinds = Set.copyOf(kinds);
+            reconcile();
         }
     }
 
@@ -283,10 +336,6 @@ public class InformerRelatedObjects implements RelatedObjects {
             return null;
         }
         KindCache cache = caches.get(kind);
-        if (cache == null) {
-            list(kind, namespace); // starts watching a kind a reloaded policy newly trusts
-            cache = caches.get(kind);
-        }
         Map<String, Object> cached = cache == null ? null : cache.get(namespace, name);
         return cached != null ? cached : fetch(cache, kind, namespace, name);
     }
@@ -318,19 +367,16 @@ public class InformerRelatedObjects implements RelatedObjects {
         }
     }
 
+    /** The cached objects of {@code kind} in {@code namespace}; none for a kind not watched (a reload starts it). */
     @Override
     public List<Map<String, Object>> list(String kind, String namespace) {
+        return indexed(kind, namespace);
+    }
+
+    /** The namespace's objects as one indexed snapshot, rebuilt only after an object of the namespace changed. */
+    @Override
+    public RelatedList indexed(String kind, String namespace) {
         KindCache cache = caches.get(kind);
-        if (cache == null) {
-            if (enabled && reportedUnknown.add(kind)) {
-                // A reloaded policy declared a kind no rule declared at start-up: watch it from now on.
-                LOG.infof("context lookups: %s newly declared in related:, starting to watch it", kind);
-                synced = false;
-                reportedReady.set(false);
-                inform(kind);
-            }
-            return List.of();
-        }
-        return cache.list(namespace);
+        return cache == null ? RelatedList.of(List.of()) : cache.indexed(namespace);
     }
 }

@@ -1,6 +1,7 @@
 package dev.safeguard.cluster;
 
 import dev.safeguard.rules.ApiResource;
+import dev.safeguard.rules.RelatedList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,11 @@ final class KindCache {
     private final Function<String, ? extends HasMetadata> byKey;
     private final Function<Object, Map<String, Object>> toMap;
     private final Map<String, Converted> converted = new ConcurrentHashMap<>();
+    private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+    private final Map<String, Long> versions = new ConcurrentHashMap<>();
+
+    private record Snapshot(long version, RelatedList objects) {
+    }
 
     /**
      * @param byNamespace the cached objects of one namespace (the informer's namespace index)
@@ -73,6 +79,33 @@ final class KindCache {
             trees.add(tree(object));
         }
         return trees;
+    }
+
+    /**
+     * The objects of {@code namespace} as one {@link RelatedList}, whose indexes are built once and serve every review
+     * until an object of the namespace changes ({@link #changed}). A snapshot is tagged with the namespace's change
+     * count read before it was built, so one built from a store that changed meanwhile is never served as current.
+     */
+    RelatedList indexed(String namespace) {
+        if (namespace == null) {
+            return RelatedList.of(List.of());
+        }
+        long version = versions.getOrDefault(namespace, 0L);
+        Snapshot snapshot = snapshots.get(namespace);
+        if (snapshot != null && snapshot.version() == version) {
+            return snapshot.objects();
+        }
+        RelatedList objects = RelatedList.of(list(namespace));
+        snapshots.put(namespace, new Snapshot(version, objects));
+        return objects;
+    }
+
+    /** An object of {@code namespace} was added, changed or deleted: its snapshot is stale. */
+    void changed(String namespace) {
+        if (namespace != null) {
+            versions.merge(namespace, 1L, Long::sum);
+            snapshots.remove(namespace);
+        }
     }
 
     /** Drops the converted copy of a deleted object. */

@@ -1,5 +1,6 @@
 package dev.safeguard.metrics;
 
+import dev.safeguard.config.SafeguardConfig;
 import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.Disposition;
 import dev.safeguard.rules.Mode;
@@ -9,9 +10,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Every safeguard_* metric, in one place so names and labels stay consistent with the dashboard, the
@@ -31,8 +32,13 @@ public class SafeguardMetrics {
     private record PolicyInfo(String version, String mode) {
     }
 
-    public SafeguardMetrics(MeterRegistry registry,
-            @ConfigProperty(name = "safeguard.metrics.namespace-label", defaultValue = "true") boolean namespaceLabel) {
+    @Inject
+    public SafeguardMetrics(MeterRegistry registry, SafeguardConfig config) {
+        this(registry, config.metrics().namespaceLabel());
+    }
+
+    /** Without Quarkus (tests): the registry and whether rejections are labelled by namespace. */
+    public SafeguardMetrics(MeterRegistry registry, boolean namespaceLabel) {
         this.registry = registry;
         this.namespaceLabel = namespaceLabel;
         this.durationTimer = Timer.builder("safeguard.admission.duration")

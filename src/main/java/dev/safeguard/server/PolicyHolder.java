@@ -1,5 +1,6 @@
 package dev.safeguard.server;
 
+import dev.safeguard.config.SafeguardConfig;
 import dev.safeguard.metrics.SafeguardMetrics;
 import dev.safeguard.rules.Action;
 import dev.safeguard.rules.CompiledRule;
@@ -19,7 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.enterprise.event.Event;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,17 +41,22 @@ public class PolicyHolder {
     private final PolicyLoader loader;
     private final Optional<Path> file;
     private final PolicyFileWatcher watcher;
+    private final Event<Changed> changes;
     private volatile Policy current;
     /** Fingerprint (or read error) of the last file content that failed to load. */
     private String lastRejected;
 
-    public PolicyHolder(SafeguardMetrics metrics,
-            @ConfigProperty(name = "safeguard.ratcheting", defaultValue = "true") boolean ratcheting,
-            @ConfigProperty(name = "safeguard.policy.path") Optional<String> path,
-            @ConfigProperty(name = "safeguard.policy.check-interval", defaultValue = "5s") Duration checkInterval)
+    /** Fired after a reload installed a new policy, so that what depends on it (the informers) follows. */
+    public record Changed(Policy policy) {
+    }
+
+    public PolicyHolder(SafeguardMetrics metrics, SafeguardConfig config, Event<Changed> changes)
             throws RuleLoadException {
         this.metrics = metrics;
-        this.ratcheting = ratcheting;
+        this.ratcheting = config.ratcheting();
+        this.changes = changes;
+        Optional<String> path = config.policy().path();
+        Duration checkInterval = config.policy().checkInterval();
         RuleLoader ruleLoader = new RuleLoader(new RuleCompiler());
         List<CompiledRule> pack = ruleLoader.loadBuiltInPack();
         this.loader = new PolicyLoader(ruleLoader, pack);
@@ -102,6 +108,7 @@ public class PolicyHolder {
         try {
             install(loader.parse(file.get().toString(), text), "reloaded");
             lastRejected = null;
+            changes.fire(new Changed(current));
             return true;
         } catch (RuleLoadException e) {
             rejected(e.getMessage(), version);

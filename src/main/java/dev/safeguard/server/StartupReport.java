@@ -1,6 +1,7 @@
 package dev.safeguard.server;
 
 import io.quarkus.runtime.StartupEvent;
+import dev.safeguard.config.SafeguardConfig;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -13,10 +14,10 @@ public class StartupReport {
     /** Takes the PolicyHolder so that the policy is loaded (or start-up has failed) before this reports. */
     void onStart(@Observes StartupEvent event, PolicyHolder policies,
             @ConfigProperty(name = "quarkus.http.ssl-port") int tlsPort,
-            @ConfigProperty(name = "quarkus.management.port") int managementPort,
-            @ConfigProperty(name = "safeguard.tls.cert") String certificate) {
+            @ConfigProperty(name = "quarkus.management.port") int managementPort, SafeguardConfig config) {
         var policy = policies.current(); // loads the policy now: a bad one fails start-up before anything says "ready"
-        String generated = System.getProperty(SelfSignedTls.GENERATED_PROPERTY);
+        String certificate = config.tls().cert().orElse("(none)");
+        String generated = config.tls().generated().orElse(null);
         if (generated != null) {
             LOG.warnf("no TLS certificate configured (%s/%s): serving a generated self-signed certificate for "
                     + "localhost (%s). Fine for trying it out; an API server will only trust it with this file "
