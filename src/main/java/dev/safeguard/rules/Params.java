@@ -181,7 +181,9 @@ public final class Params {
             }
         }
         if (!(fields.get("name") instanceof String name) || name.isBlank()) {
-            throw new InvalidParamException(where + ".name", "required: the name expressions read as params.<name>");
+            throw new InvalidParamException(where + ".name", fields.get("name") == null
+                    ? "required: the name expressions read as params.<name>"
+                    : "expected a string, got " + describe(fields.get("name")) + " (quote it)");
         }
         checkName(name, where + ".name");
         if (!(fields.get("type") instanceof String typeName)) {

@@ -1,0 +1,107 @@
+package dev.safeguard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.safeguard.config.SafeguardConfig;
+import dev.safeguard.metrics.SafeguardMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.NotificationOptions;
+import jakarta.enterprise.util.TypeLiteral;
+import java.lang.annotation.Annotation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A policy edit whose params do not fit the rule is a failed reload: the last good policy keeps serving. */
+class PolicyHolderTest {
+
+    @TempDir
+    Path dir;
+
+    /** Collects what the holder fires. */
+    static final class Fired implements Event<PolicyHolder.Changed> {
+        final List<PolicyHolder.Changed> events = new ArrayList<>();
+
+        @Override
+        public void fire(PolicyHolder.Changed event) {
+            events.add(event);
+        }
+
+        @Override
+        public <U extends PolicyHolder.Changed> CompletionStage<U> fireAsync(U event) {
+            throw new UnsupportedOperationException("the holder fires synchronously");
+        }
+
+        @Override
+        public <U extends PolicyHolder.Changed> CompletionStage<U> fireAsync(U event, NotificationOptions options) {
+            throw new UnsupportedOperationException("the holder fires synchronously");
+        }
+
+        @Override
+        public Event<PolicyHolder.Changed> select(Annotation... qualifiers) {
+            return this;
+        }
+
+        @Override
+        public <U extends PolicyHolder.Changed> Event<U> select(Class<U> subtype, Annotation... qualifiers) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public <U extends PolicyHolder.Changed> Event<U> select(TypeLiteral<U> subtype, Annotation... qualifiers) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    static final String POLICY = """
+            apiVersion: safeguard.dev/v1alpha1
+            kind: SafeguardPolicy
+            metadata: {name: platform}
+            spec:
+              rules:
+                - id: added-capabilities
+                  params: {allowed: %s}
+            """;
+
+    @Test
+    void aMistypedParamKeepsTheLastGoodPolicyServing() throws Exception {
+        Path file = Files.writeString(dir.resolve("policy.yaml"), POLICY.formatted("[NET_BIND_SERVICE]"));
+        SafeguardConfig config = new SmallRyeConfigBuilder().withMapping(SafeguardConfig.class)
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new PropertiesConfigSource(Map.of("safeguard.policy.path", file.toString(),
+                        "safeguard.policy.check-interval", "1h"), "test", 500))
+                .build().getConfigMapping(SafeguardConfig.class);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Fired fired = new Fired();
+        PolicyHolder holder = new PolicyHolder(new SafeguardMetrics(registry, true), config, fired);
+        try {
+            String good = holder.current().version();
+            assertThat(holder.current().rules().find("added-capabilities").orElseThrow().params())
+                    .containsEntry("allowed", List.of("NET_BIND_SERVICE"));
+
+            Files.writeString(file, POLICY.formatted("NET_BIND_SERVICE"));
+            assertThat(holder.reload()).isFalse();
+
+            assertThat(holder.current().version()).isEqualTo(good);
+            assertThat(registry.get("safeguard.policy.reloads").tag("result", "failure").counter().count()).isEqualTo(1);
+            assertThat(fired.events).isEmpty();
+
+            Files.writeString(file, POLICY.formatted("[NET_BIND_SERVICE, CHOWN]"));
+            assertThat(holder.reload()).isTrue();
+            assertThat(fired.events).singleElement().satisfies(changed ->
+                    assertThat(changed.policy().version()).isNotEqualTo(good));
+        } finally {
+            holder.stop(null);
+        }
+    }
+}
