@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
 # Times `safeguard check` from JVM start to verdict, as CI runs it:
 #   java -jar target/quarkus-app/quarkus-run.jar check <dir>
-# over 1 manifest and over 10,000 manifests (one object per file: Deployments, Services and
-# PodDisruptionBudgets of 3,334 apps spread over 100 namespaces, every tenth app with findings), with the
-# built-in pack and the bundle as context, once with the JVM's defaults and once with
+# over 1 manifest, over 10,000 manifests (one object per file: Deployments, Services and
+# PodDisruptionBudgets of 3,334 apps spread over 100 namespaces, every tenth app with findings), and over
+# the same 10,000 manifests in one namespace (the case where every context rule meets every object of its
+# kind), with the built-in pack and the bundle as context, once with the JVM's defaults and once with
 # -XX:TieredStopAtLevel=1 (the flag docs/cli.md recommends for CI). Prints one line per case; see
 # docs/performance.md.
 #
-# Usage: scripts/benchmark-cli.sh [--runs N] [--objects N] [--keep DIR] [-- java options...]
+# Usage: scripts/benchmark-cli.sh [--runs N] [--objects N] [--keep DIR] [--jar JAR] [--cases LIST] [-- java options...]
 #   --runs N       timed runs per case (default 5; one warm-up run is not counted)
-#   --objects N    size of the large case (default 10000)
-#   --keep DIR     generate the manifests into DIR and leave them there
+#   --objects N    size of the large cases (default 10000)
+#   --keep DIR     generate the manifests into DIR and leave them there (reused when already there)
+#   --jar JAR      the quarkus-run.jar to time (default target/quarkus-app/quarkus-run.jar): compare builds
+#   --cases LIST   which cases, comma-separated: one, many, namespace (default all three)
 #   -- OPTIONS     measure only with these JVM options, e.g. -- -XX:+UseSerialGC
 # Builds the jar first if it is missing (./mvnw -q package -DskipTests). Uses hyperfine when installed
 # (apt-get install -y hyperfine), else bash timing.
 set -euo pipefail
 
-RUNS=5 OBJECTS=10000 KEEP="" CUSTOM=0 JAVA_OPTS=()
+RUNS=5 OBJECTS=10000 KEEP="" CUSTOM=0 JAVA_OPTS=() JAR="" CASES="one,many,namespace"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) RUNS="$2"; shift 2 ;;
     --objects) OBJECTS="$2"; shift 2 ;;
     --keep) KEEP="$2"; shift 2 ;;
+    --jar) JAR="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
+    --cases) CASES="$2"; shift 2 ;;
     --) shift; CUSTOM=1; JAVA_OPTS=("$@"); break ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
@@ -29,10 +34,12 @@ while [[ $# -gt 0 ]]; do
 done
 
 cd "$(dirname "$0")/.."
-JAR=target/quarkus-app/quarkus-run.jar
-if [[ ! -f "$JAR" ]]; then
-  echo "building $JAR ..." >&2
-  ./mvnw -q package -DskipTests
+if [[ -z "$JAR" ]]; then
+  JAR=target/quarkus-app/quarkus-run.jar
+  if [[ ! -f "$JAR" ]]; then
+    echo "building $JAR ..." >&2
+    ./mvnw -q package -DskipTests
+  fi
 fi
 
 if [[ -n "$KEEP" ]]; then
@@ -110,16 +117,22 @@ spec:
 EOF
 }
 
-mkdir -p "$WORK/one" "$WORK/many"
+generate() { # dir namespaces: OBJECTS files of apps spread over that many namespaces
+  local dir="$1" namespaces="$2" written=0 app=0 name namespace bad
+  [[ -d "$dir" ]] && return
+  mkdir -p "$dir"
+  while [[ $written -lt $OBJECTS ]]; do
+    name="app-$app" namespace="team-$((app % namespaces))" bad=$(( app % 10 == 0 ? 1 : 0 ))
+    deployment "$name" "$namespace" "$bad" > "$dir/$name-deployment.yaml"; written=$((written + 1))
+    [[ $written -lt $OBJECTS ]] && { service "$name" "$namespace" > "$dir/$name-service.yaml"; written=$((written + 1)); }
+    [[ $written -lt $OBJECTS ]] && { budget "$name" "$namespace" > "$dir/$name-pdb.yaml"; written=$((written + 1)); }
+    app=$((app + 1))
+  done
+}
+mkdir -p "$WORK/one"
 deployment web shop 0 > "$WORK/one/web.yaml"
-written=0 app=0
-while [[ $written -lt $OBJECTS ]]; do
-  name="app-$app" namespace="team-$((app % 100))" bad=$(( app % 10 == 0 ? 1 : 0 ))
-  deployment "$name" "$namespace" "$bad" > "$WORK/many/$name-deployment.yaml"; written=$((written + 1))
-  [[ $written -lt $OBJECTS ]] && { service "$name" "$namespace" > "$WORK/many/$name-service.yaml"; written=$((written + 1)); }
-  [[ $written -lt $OBJECTS ]] && { budget "$name" "$namespace" > "$WORK/many/$name-pdb.yaml"; written=$((written + 1)); }
-  app=$((app + 1))
-done
+[[ ",$CASES," == *,many,* ]] && generate "$WORK/many" 100
+[[ ",$CASES," == *,namespace,* ]] && generate "$WORK/namespace" 1
 
 cores=$(nproc)
 echo "kube-safeguard check benchmark: $(java -version 2>&1 | head -1), $cores cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -135,7 +148,7 @@ run_case() { # label dir
     python3 - "$json" "$label" "$count" <<'PY' 2>/dev/null || grep -E '"(mean|min|max)"' "$json"
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
-print(f"{sys.argv[2]:<8} {int(sys.argv[3]):>6} files: mean {r['mean']:.2f} s  min {r['min']:.2f} s  max {r['max']:.2f} s"
+print(f"{sys.argv[2]:<9} {int(sys.argv[3]):>6} files: mean {r['mean']:.2f} s  min {r['min']:.2f} s  max {r['max']:.2f} s"
       f"  (user {r['user']:.2f} s, system {r['system']:.2f} s)")
 PY
   else
@@ -147,14 +160,16 @@ PY
       [[ -z "$best" || $ms -lt $best ]] && best=$ms
       [[ $ms -gt $worst ]] && worst=$ms
     done
-    printf '%-8s %6d files: mean %d ms  min %d ms  max %d ms\n' "$label" "$count" $((total / RUNS)) "$best" "$worst"
+    printf '%-9s %6d files: mean %d ms  min %d ms  max %d ms\n' "$label" "$count" $((total / RUNS)) "$best" "$worst"
   fi
 }
 
 measure() {
   echo "options: ${JAVA_OPTS[*]:-(JVM defaults)}"
-  run_case one "$WORK/one"
-  run_case many "$WORK/many"
+  [[ ",$CASES," == *,one,* ]] && run_case one "$WORK/one"
+  [[ ",$CASES," == *,many,* ]] && run_case many "$WORK/many"
+  [[ ",$CASES," == *,namespace,* ]] && run_case namespace "$WORK/namespace"
+  return 0
 }
 if [[ $CUSTOM == 1 ]]; then
   measure

@@ -1,5 +1,6 @@
 package dev.safeguard.cli;
 
+import dev.safeguard.rules.RelatedList;
 import dev.safeguard.rules.RelatedObjects;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +10,8 @@ import java.util.Objects;
 
 /**
  * Context for {@code safeguard check}: the other objects of the same run, as the informer cache is in the
- * cluster. Objects are indexed by kind and namespace; an object without a namespace is in the unknown
+ * cluster. Objects are grouped by kind and namespace, each group one {@link RelatedList} whose indexes (by name,
+ * selector and pod labels) are built once for the whole run; an object without a namespace is in the unknown
  * namespace (null) and only meets other objects without one, never those in {@code default}. (With
  * {@code --namespace}, the reader has already given such objects that namespace.)
  */
@@ -18,14 +20,17 @@ final class BundleRelatedObjects implements RelatedObjects {
     private record Key(String kind, String namespace) {
     }
 
-    private final Map<Key, List<Map<String, Object>>> index = new HashMap<>();
+    private static final RelatedList NONE = RelatedList.of(List.of());
+
+    private final Map<Key, RelatedList> index = new HashMap<>();
 
     BundleRelatedObjects(List<Manifest> manifests) {
+        Map<Key, List<Map<String, Object>>> groups = new HashMap<>();
         for (Manifest manifest : manifests) {
-            index.computeIfAbsent(new Key(manifest.kind(), manifest.namespace()), key -> new ArrayList<>())
+            groups.computeIfAbsent(new Key(manifest.kind(), manifest.namespace()), key -> new ArrayList<>())
                     .add(manifest.object());
         }
-        index.replaceAll((key, objects) -> List.copyOf(objects));
+        groups.forEach((key, objects) -> index.put(key, RelatedList.of(objects)));
     }
 
     /** The manifests were read through ObjectTree.of: the engine need not copy them again. */
@@ -36,6 +41,11 @@ final class BundleRelatedObjects implements RelatedObjects {
 
     @Override
     public List<Map<String, Object>> list(String kind, String namespace) {
-        return index.getOrDefault(new Key(Objects.requireNonNull(kind), namespace), List.of());
+        return indexed(kind, namespace);
+    }
+
+    @Override
+    public RelatedList indexed(String kind, String namespace) {
+        return index.getOrDefault(new Key(Objects.requireNonNull(kind), namespace), NONE);
     }
 }
