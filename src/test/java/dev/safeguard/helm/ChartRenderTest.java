@@ -477,6 +477,23 @@ class ChartRenderTest {
         JsonNode original = Chart.YAML.readTree(Files.readString(Path.of("deploy/prometheus/alerts.yaml")));
         assertThat(rule.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
         assertThat(rule.path("spec")).isEqualTo(original.path("spec"));
+        assertThat(groupNames(rule)).containsExactly("kube-safeguard", "kube-safeguard-audit");
+    }
+
+    @Test
+    void withoutTheAuditThePrometheusRuleLeavesOutItsAlerts() throws Exception {
+        JsonNode rule = Chart.render("metrics.prometheusRule.enabled", "true", "audit.enabled", "false")
+                .one("PrometheusRule");
+        JsonNode original = Chart.YAML.readTree(Files.readString(Path.of("deploy/prometheus/alerts.yaml")));
+        assertThat(groupNames(rule)).containsExactly("kube-safeguard");
+        assertThat(rule.path("spec").path("groups").get(0)).isEqualTo(original.path("spec").path("groups").get(0));
+        assertThat(rule.toString()).doesNotContain("safeguard_audit_", "kube-safeguard-audit");
+    }
+
+    static List<String> groupNames(JsonNode prometheusRule) {
+        List<String> names = new ArrayList<>();
+        prometheusRule.path("spec").path("groups").forEach(g -> names.add(g.path("name").asText()));
+        return names;
     }
 
     @Test
