@@ -1,6 +1,7 @@
 package dev.safeguard.cluster;
 
 import dev.safeguard.rules.ApiResource;
+import dev.safeguard.rules.ControllerReference;
 import dev.safeguard.rules.ObjectTree;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.LinkedHashMap;
@@ -22,6 +23,16 @@ public final class ApiObjects {
                 .withGroup(resource.group()).withVersion(resource.version()).withPlural(resource.plural())
                 .withKind(resource.kind()).withNamespaced(resource.namespaced())
                 .build();
+    }
+
+    /**
+     * True for a ReplicaSet its Deployment scaled to zero and keeps only as rollout history (revisionHistoryLimit):
+     * it runs nothing, and its template is an old revision, so judging "what runs" leaves it out.
+     */
+    public static boolean isRolloutHistory(Map<String, Object> object) {
+        return "ReplicaSet".equals(ObjectTree.string(object, "kind"))
+                && ObjectTree.get(object, "spec", "replicas") instanceof Number replicas && replicas.longValue() == 0
+                && ControllerReference.of(object) != null;
     }
 
     /**

@@ -283,6 +283,10 @@ public class BackgroundAudit {
         String namespace = ObjectTree.string(object, "metadata", "namespace");
         String key = namespace == null ? CLUSTER : namespace;
         ObjectKey objectKey = new ObjectKey(kind, key, ObjectTree.string(object, "metadata", "name"));
+        if (ApiObjects.isRolloutHistory(object)) {
+            Map<ObjectKey, Judged> judged = standing.get(key);
+            return judged != null && judged.remove(objectKey) != null;
+        }
         Decision decision = engine.decide(policy, new Subject(object, null, "CREATE", namespace, Map.of(), false,
                 Subject.Origin.MANIFEST), cluster);
         List<AuditReport.Finding> findings = AuditReport.findings(policy, decision, object);
