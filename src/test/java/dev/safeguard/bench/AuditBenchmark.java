@@ -82,8 +82,8 @@ public final class AuditBenchmark {
 
             // One object's change reflected in its report: a violating Deployment fixed in place.
             long changed = System.nanoTime();
-            client.resource(SampleManifests.compliant("bench-0", "app-1")).update();
-            long fixedAfter = awaitFixed(client, "bench-0", "app-1");
+            client.resource(SampleManifests.compliant("bench-1", "app-1")).update();
+            long fixedAfter = awaitFixed(client, "bench-1", "app-1");
             double update = (fixedAfter - changed) / 1e9;
             String after = get(management, "/q/metrics");
 
@@ -117,7 +117,10 @@ public final class AuditBenchmark {
         return config;
     }
 
-    /** Namespace i gets workloads/namespaces apps; every third app violates the deny rules (the careless sample). */
+    /**
+     * Namespace i gets workloads/namespaces apps; every third app violates the deny rules (the careless sample).
+     * Services are headless: the test API server's service IP range is far smaller than 10,000.
+     */
     static void populate(KubernetesClient client, int workloads, int namespaces) throws Exception {
         for (int n = 0; n < namespaces; n++) {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bench-" + n).endMetadata()
@@ -137,6 +140,7 @@ public final class AuditBenchmark {
                         kind: Service
                         metadata: {name: %s, namespace: %s}
                         spec:
+                          clusterIP: None
                           selector: {app: %s}
                           ports: [{port: 80, targetPort: 8080}]
                         """.formatted(name, namespace, name)).create();
