@@ -222,13 +222,10 @@ public class BackgroundAudit {
             before.addAll(existingReports());
         }
         standing.clear();
-        int objects = 0;
-        for (String kind : judgedKinds) {
-            for (Map<String, Object> object : cluster.all(kind)) {
-                judge(policy, kind, object);
-                objects++;
-            }
-        }
+        List<Verdict> verdicts = judgeAll(policy, judgedKinds.stream()
+                .flatMap(kind -> cluster.all(kind).stream().map(object -> new Judging(kind, object))).toList());
+        verdicts.forEach(this::record);
+        int objects = verdicts.size();
         judgedWith = policy;
         reportsToWrite.addAll(before);
         reportsToWrite.addAll(standing.keySet());
@@ -241,16 +238,24 @@ public class BackgroundAudit {
     /** What changed since the last batch: the objects themselves, and whole namespaces whose context changed. */
     private void judgeChanges(Policy policy) {
         Set<String> namespaces = drain(changedNamespaces);
+        List<Judging> again = new ArrayList<>();
+        Map<ObjectKey, Judged> before = new HashMap<>();
         for (String namespace : namespaces) {
             Map<ObjectKey, Judged> previous = standing.remove(namespace);
-            for (String kind : judgedKinds) {
-                for (Map<String, Object> object : cluster.list(kind, namespace)) {
-                    judge(policy, kind, object);
-                }
-            }
-            if (previous != null || standing.containsKey(namespace)) {
+            if (previous != null) {
+                before.putAll(previous);
                 reportsToWrite.add(namespace);
             }
+            for (String kind : judgedKinds) {
+                cluster.list(kind, namespace).forEach(object -> again.add(new Judging(kind, object)));
+            }
+        }
+        for (Verdict verdict : judgeAll(policy, again)) {
+            Judged previous = before.get(verdict.key());
+            // Unchanged findings keep the time they were first seen, so an unchanged report is not rewritten.
+            record(previous != null && verdict.judged() != null && previous.findings().equals(verdict.judged().findings())
+                    ? new Verdict(verdict.key(), previous) : verdict);
+            reportsToWrite.add(verdict.key().namespace());
         }
         for (ObjectKey key : drain(changed)) {
             if (namespaces.contains(key.namespace())) {
@@ -265,7 +270,7 @@ public class BackgroundAudit {
                     }
                     reportsToWrite.add(key.namespace());
                 }
-            } else if (judge(policy, key.kind(), object)) {
+            } else if (record(verdict(policy, key.kind(), object))) {
                 reportsToWrite.add(key.namespace());
             }
         }
@@ -278,27 +283,51 @@ public class BackgroundAudit {
         return taken;
     }
 
-    /** Judges one object as a CREATE; true when its standing findings changed. */
-    private boolean judge(Policy policy, String kind, Map<String, Object> object) {
+    /** An object to judge, and its kind. */
+    private record Judging(String kind, Map<String, Object> object) {
+    }
+
+    /** What one object stands at: its findings, or null when it is not to be reported (rollout history). */
+    private record Verdict(ObjectKey key, Judged judged) {
+    }
+
+    /** Judges many objects on every core (the engine is stateless); the audit thread records the verdicts. */
+    private List<Verdict> judgeAll(Policy policy, List<Judging> objects) {
+        return objects.parallelStream().map(judging -> verdict(policy, judging.kind(), judging.object())).toList();
+    }
+
+    /** Judges one object as a CREATE, as admission would. */
+    private Verdict verdict(Policy policy, String kind, Map<String, Object> object) {
         String namespace = ObjectTree.string(object, "metadata", "namespace");
-        String key = namespace == null ? CLUSTER : namespace;
-        ObjectKey objectKey = new ObjectKey(kind, key, ObjectTree.string(object, "metadata", "name"));
+        ObjectKey key = new ObjectKey(kind, namespace == null ? CLUSTER : namespace,
+                ObjectTree.string(object, "metadata", "name"));
         if (ApiObjects.isRolloutHistory(object)) {
-            Map<ObjectKey, Judged> judged = standing.get(key);
-            return judged != null && judged.remove(objectKey) != null;
+            return new Verdict(key, null);
         }
         Decision decision = engine.decide(policy, new Subject(object, null, "CREATE", namespace, Map.of(), false,
                 Subject.Origin.MANIFEST), cluster);
         List<AuditReport.Finding> findings = AuditReport.findings(policy, decision, object);
+        Workload workload = Workload.of(object);
         long applicable = decision.excluded() ? 0 : policy.rules().entries().stream()
-                .filter(entry -> RuleEngine.applies(entry, Workload.of(object))).count();
+                .filter(entry -> RuleEngine.applies(entry, workload)).count();
         long passes = Math.max(0, applicable - findings.size() - decision.inherited().size());
-        Map<ObjectKey, Judged> judged = standing.computeIfAbsent(key, created -> new LinkedHashMap<>());
-        Judged previous = judged.get(objectKey);
-        if (previous != null && previous.findings().equals(findings) && previous.passes() == passes) {
+        return new Verdict(key, new Judged(findings, passes, Instant.now()));
+    }
+
+    /** Records a verdict in the standing findings (audit thread only); true when they changed. */
+    private boolean record(Verdict verdict) {
+        ObjectKey key = verdict.key();
+        if (verdict.judged() == null) {
+            Map<ObjectKey, Judged> judged = standing.get(key.namespace());
+            return judged != null && judged.remove(key) != null;
+        }
+        Map<ObjectKey, Judged> judged = standing.computeIfAbsent(key.namespace(), created -> new LinkedHashMap<>());
+        Judged previous = judged.get(key);
+        if (previous != null && previous.findings().equals(verdict.judged().findings())
+                && previous.passes() == verdict.judged().passes()) {
             return false;
         }
-        judged.put(objectKey, new Judged(findings, passes, Instant.now()));
+        judged.put(key, verdict.judged());
         return true;
     }
 

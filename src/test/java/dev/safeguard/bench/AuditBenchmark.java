@@ -78,6 +78,13 @@ public final class AuditBenchmark {
             awaitReady(management, audit, log);
             double firstAudit = seconds(started);
             String metrics = get(management, "/q/metrics");
+            if (Boolean.getBoolean("histogram")) {
+                // What the live heap holds after the first audit (a full GC first): the top of the class histogram.
+                List<String> lines = new String(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                        .toString(), Long.toString(audit.pid()), "GC.class_histogram").start().getInputStream().readAllBytes())
+                        .lines().limit(25).toList();
+                lines.forEach(line -> System.out.println("[bench] histogram " + line));
+            }
             long reports = client.genericKubernetesResources(POLICY_REPORTS).inAnyNamespace().list().getItems().size();
 
             // One object's change reflected in its report: a violating Deployment fixed in place.
