@@ -30,7 +30,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -71,6 +75,13 @@ public class BackgroundAudit {
     private final Instance<KubernetesClient> clients;
     private final AuditMetrics metrics;
     private final PolicyEngine engine = new PolicyEngine();
+    /** Report writes in flight at once. */
+    private static final int WRITERS = 8;
+    private final ExecutorService writers = Executors.newFixedThreadPool(WRITERS, task -> {
+        Thread thread = new Thread(task, "safeguard-audit-writer");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     // Written by informer threads, drained by the audit thread.
     private final Set<ObjectKey> changed = ConcurrentHashMap.newKeySet();
@@ -132,6 +143,7 @@ public class BackgroundAudit {
         if (thread != null) {
             thread.interrupt();
         }
+        writers.shutdownNow();
     }
 
     public boolean enabled() {
@@ -350,9 +362,14 @@ public class BackgroundAudit {
         return namespaces;
     }
 
+    /** One namespace's report to write (or delete, when {@code document} is null). */
+    private record ReportWrite(String namespace, Map<String, Object> document, int hash) {
+    }
+
     private void writeReports(Policy policy) {
         long now = System.nanoTime();
-        for (String namespace : new ArrayList<>(reportsToWrite)) {
+        List<ReportWrite> due = new ArrayList<>();
+        for (String namespace : reportsToWrite) {
             Long retry = retryAt.get(namespace);
             if (retry != null && now < retry) {
                 continue;
@@ -371,12 +388,29 @@ public class BackgroundAudit {
                 }
             }
             metrics.violations(namespace, violations);
+            Map<String, Object> document = judged.isEmpty() ? null : AuditReport.document(format,
+                    namespace.equals(CLUSTER) ? null : namespace, policy.name(), findings, passes, maxResults);
+            due.add(new ReportWrite(namespace, document, document == null ? 0 : document.hashCode()));
+        }
+        // Writes are network round trips: several at once, so that 200 namespaces are not written one by one.
+        Map<ReportWrite, CompletableFuture<Void>> sent = new LinkedHashMap<>();
+        for (ReportWrite write : due) {
+            if (write.document() == null && !written.containsKey(write.namespace())) {
+                sent.put(write, CompletableFuture.completedFuture(null)); // never written: nothing to delete
+            } else if (write.document() != null && Integer.valueOf(write.hash()).equals(written.get(write.namespace()))) {
+                sent.put(write, CompletableFuture.completedFuture(null)); // unchanged
+            } else {
+                sent.put(write, CompletableFuture.runAsync(() -> send(write), writers));
+            }
+        }
+        sent.forEach((write, future) -> {
+            String namespace = write.namespace();
             try {
-                if (judged.isEmpty()) {
-                    delete(namespace);
+                future.join();
+                if (write.document() == null) {
+                    written.remove(namespace);
                 } else {
-                    write(namespace, AuditReport.document(format, namespace.equals(CLUSTER) ? null : namespace,
-                            policy.name(), findings, passes, maxResults));
+                    written.put(namespace, write.hash());
                 }
                 reportsToWrite.remove(namespace);
                 retryAt.remove(namespace);
@@ -384,38 +418,29 @@ public class BackgroundAudit {
                 if (since != null && firstScanDone) {
                     metrics.update(Duration.ofNanos(System.nanoTime() - since));
                 }
-            } catch (RuntimeException e) {
+            } catch (CompletionException e) {
                 metrics.reportWrite("failure");
                 retryAt.put(namespace, now + RETRY_AFTER.toNanos());
                 LOG.warnf("background audit: writing the %s of namespace %s failed, retrying in %s: %s", format.kind,
-                        namespace, RETRY_AFTER, e.getMessage());
+                        namespace, RETRY_AFTER, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
             }
-        }
+        });
     }
 
-    private void write(String namespace, Map<String, Object> document) {
-        int hash = document.hashCode();
-        if (Integer.valueOf(hash).equals(written.get(namespace))) {
-            return;
-        }
+    /** Writes (server-side apply) or deletes one namespace's report; on a writer thread. */
+    private void send(ReportWrite write) {
+        String namespace = write.namespace();
         KubernetesClient client = clients.get();
-        GenericKubernetesResource report = client.getKubernetesSerialization().convertValue(document,
-                GenericKubernetesResource.class);
         var resources = client.genericKubernetesResources(reportDefinition(namespace.equals(CLUSTER)));
-        (namespace.equals(CLUSTER) ? resources.resource(report) : resources.inNamespace(namespace).resource(report))
-                .fieldManager(AuditReport.SOURCE).forceConflicts().serverSideApply();
-        written.put(namespace, hash);
-        metrics.reportWrite("success");
-    }
-
-    private void delete(String namespace) {
-        if (!written.containsKey(namespace)) {
-            return;
+        if (write.document() == null) {
+            (namespace.equals(CLUSTER) ? resources.withName(AuditReport.NAME)
+                    : resources.inNamespace(namespace).withName(AuditReport.NAME)).delete();
+        } else {
+            GenericKubernetesResource report = client.getKubernetesSerialization().convertValue(write.document(),
+                    GenericKubernetesResource.class);
+            (namespace.equals(CLUSTER) ? resources.resource(report) : resources.inNamespace(namespace).resource(report))
+                    .fieldManager(AuditReport.SOURCE).forceConflicts().serverSideApply();
         }
-        var resources = clients.get().genericKubernetesResources(reportDefinition(namespace.equals(CLUSTER)));
-        (namespace.equals(CLUSTER) ? resources.withName(AuditReport.NAME)
-                : resources.inNamespace(namespace).withName(AuditReport.NAME)).delete();
-        written.remove(namespace);
         metrics.reportWrite("success");
     }
 
