@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Build kube-apiserver, kubectl and etcd from Go modules and install them where
-# fabric8 kube-api-test (io.fabric8:kube-api-test) looks for them, so that the
-# end-to-end tests never try to download binaries (this machine and CI have no
-# internet access, only package registries).
+# Build kube-apiserver, kube-controller-manager, kubectl and etcd from Go modules
+# and install them where fabric8 kube-api-test (io.fabric8:kube-api-test) looks
+# for them, so that the end-to-end tests never try to download binaries (this
+# machine and CI have no internet access, only package registries).
+# kube-api-test itself starts only etcd and kube-apiserver; the end-to-end suite
+# starts kube-controller-manager from the same directory (LocalBinariesCluster).
 #
 # Layout (see io.fabric8.kubeapitest.binary.BinaryManager in kube-api-test):
-#   ${KUBE_API_TEST_DIR:-~/.kubeapitest}/k8s/<major.minor.patch>-<os>-<arch>/{kube-apiserver,etcd,kubectl}
+#   ${KUBE_API_TEST_DIR:-~/.kubeapitest}/k8s/<major.minor.patch>-<os>-<arch>/{kube-apiserver,kube-controller-manager,etcd,kubectl}
 #   e.g. ~/.kubeapitest/k8s/1.35.8-linux-amd64/   (no leading "v" in the version)
 #
 # Versions come from the Go modules in src/test/kube-binaries/{apiserver,etcd}
@@ -23,7 +25,7 @@
 #
 # Usage: scripts/build-kube-binaries.sh [--force] [--check] [--print-dir] [--tidy]
 #   (no option)  build whatever is missing or broken, then install; idempotent
-#   --force      rebuild and reinstall all three binaries
+#   --force      rebuild and reinstall all four binaries
 #   --check      only verify the installed binaries (exit 1 if any is missing/wrong)
 #   --print-dir  print the install directory and exit
 #   --tidy       developer use after changing a version in a go.mod: run
@@ -87,15 +89,24 @@ if [[ $PRINT_DIR == 1 ]]; then echo "$DEST"; exit 0; fi
 
 # --- checks of installed binaries ---------------------------------------------
 run_quiet() { timeout 30 "$@" </dev/null 2>&1 || true; }
-ok_apiserver() { [[ -x "$DEST/kube-apiserver" ]] && [[ "$(run_quiet "$DEST/kube-apiserver" --version)" == "Kubernetes $K8S_VERSION" ]]; }
+ok_kube_component() { [[ -x "$DEST/$1" ]] && [[ "$(run_quiet "$DEST/$1" --version)" == "Kubernetes $K8S_VERSION" ]]; }
 ok_kubectl() { [[ -x "$DEST/kubectl" ]] && grep -qx "Client Version: $K8S_VERSION" <<<"$(run_quiet "$DEST/kubectl" version --client)"; }
 ok_etcd() { [[ -x "$DEST/etcd" ]] && grep -qx "etcd Version: ${ETCD_VERSION#v}" <<<"$(run_quiet "$DEST/etcd" --version)"; }
+ok() { # <binary name>
+  case "$1" in
+    kube-apiserver|kube-controller-manager) ok_kube_component "$1" ;;
+    kubectl) ok_kubectl ;;
+    etcd) ok_etcd ;;
+    *) die "unknown binary $1" ;;
+  esac
+}
+BINARIES=(kube-apiserver kube-controller-manager kubectl etcd)
 
 status() {
   local name
   MISSING=()
-  for name in kube-apiserver kubectl etcd; do
-    if [[ $FORCE == 0 ]] && "ok_${name#kube-}"; then
+  for name in "${BINARIES[@]}"; do
+    if [[ $FORCE == 0 ]] && ok "$name"; then
       log "ok: $DEST/$name"
     else
       MISSING+=("$name")
@@ -190,7 +201,8 @@ build_k8s() { # <main package>...
   check_staging_replaces
   build_date="$(cd "$APISERVER_MOD" && go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes)"
   # Version stamping as in Kubernetes' hack/lib/version.sh, so that
-  # `kube-apiserver --version`, GET /version and `kubectl version` report $K8S_VERSION
+  # `kube-apiserver --version`, `kube-controller-manager --version`, GET /version and
+  # `kubectl version` report $K8S_VERSION
   # (and buildDate has the format that clients such as fabric8's VersionInfo parse).
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$K8S_MINOR"
@@ -210,6 +222,7 @@ build_timed() { # <label> <command...>
 
 k8s_targets=()
 if need kube-apiserver; then k8s_targets+=(k8s.io/kubernetes/cmd/kube-apiserver); fi
+if need kube-controller-manager; then k8s_targets+=(k8s.io/kubernetes/cmd/kube-controller-manager); fi
 if need kubectl; then k8s_targets+=(k8s.io/kubernetes/cmd/kubectl); fi
 if ((${#k8s_targets[@]})); then build_timed "${k8s_targets[*]##*/} $K8S_VERSION" build_k8s "${k8s_targets[@]}"; fi
 if need etcd; then build_timed "etcd $ETCD_VERSION" build_etcd; fi
@@ -226,7 +239,7 @@ done
 
 FORCE=0 status
 ((${#MISSING[@]} == 0)) || die "installed binaries do not run: ${MISSING[*]}"
-log "$("$DEST/kube-apiserver" --version); $("$DEST/kubectl" version --client | head -1); $("$DEST/etcd" --version | head -1)"
+log "kube-apiserver $("$DEST/kube-apiserver" --version); kube-controller-manager $("$DEST/kube-controller-manager" --version); $("$DEST/kubectl" version --client | head -1); $("$DEST/etcd" --version | head -1)"
 
 # kube-api-test without an explicit version picks the highest version directory.
 others=()

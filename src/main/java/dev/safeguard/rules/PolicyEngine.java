@@ -28,9 +28,9 @@ public final class PolicyEngine {
         Evaluation evaluation = rules.evaluate(policy.rules(), subject, related);
         List<String> notices = new ArrayList<>();
         Map<String, String> exempt = exemptions(subject.object(), policy.rules(), notices);
-        List<Violation> notExempt = evaluation.violations().stream()
-                .filter(violation -> !exempt.containsKey(violation.ruleId())).toList();
-        OwnerVerdicts.Result owned = owners.judge(policy, subject, workload, notExempt, related);
+        // Inherited first: what a verified owner stands for (its exemption copied onto a ReplicaSet included)
+        // is counted once, on the owner.
+        OwnerVerdicts.Result owned = owners.judge(policy, subject, workload, evaluation.violations(), related);
         notices.addAll(owned.notes());
 
         List<Violation> denied = new ArrayList<>();
@@ -41,12 +41,12 @@ public final class PolicyEngine {
         List<Decision.Exemption> honoured = new ArrayList<>();
         Set<String> previouslyViolated = null;
         for (Violation violation : evaluation.violations()) {
+            if (owned.inherited().containsKey(violation.ruleId())) {
+                continue;
+            }
             String reason = exempt.get(violation.ruleId());
             if (reason != null) {
                 honoured.add(new Decision.Exemption(violation.ruleId(), reason));
-                continue;
-            }
-            if (owned.inherited().containsKey(violation.ruleId())) {
                 continue;
             }
             switch (violation.action()) {

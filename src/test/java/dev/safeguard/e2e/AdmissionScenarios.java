@@ -8,9 +8,23 @@ import dev.safeguard.e2e.Webhook.Mode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobStatus;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -19,10 +33,14 @@ import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -53,9 +71,23 @@ abstract class AdmissionScenarios {
     static final String DOWN_NAMESPACE = "e2e-webhook-down";
     /** Not sent to the webhook either: the exported ValidatingAdmissionPolicies alone judge it. */
     static final String VAP_NAMESPACE = "e2e-vap";
+    /** Where the controllers scenario creates its Deployment, DaemonSet and CronJob. */
+    static final String CONTROLLERS_NAMESPACE = "e2e-controllers";
+    /** The namespaces of the scenarios where verdicts follow ownership. */
+    static final String OWN_DAEMONSET = "e2e-own-daemonset";
+    static final String OWN_LEGACY = "e2e-own-legacy";
+    static final String OWN_REFUSED = "e2e-own-refused";
+    static final String OWN_AUDIT = "e2e-own-audit";
+    static final String OWN_CRONJOB = "e2e-own-cronjob";
     static final List<String> NAMESPACES = List.of("e2e-enforce", "e2e-audit", "e2e-dry-run", Webhook.EXCLUDED_NAMESPACE,
             "e2e-exempt", "e2e-ratchet", DOWN_NAMESPACE, VAP_NAMESPACE, "e2e-context-pdb", "e2e-context-svc",
-            "e2e-context-no-pdb");
+            "e2e-context-no-pdb", CONTROLLERS_NAMESPACE, OWN_DAEMONSET, OWN_LEGACY, OWN_REFUSED, OWN_AUDIT, OWN_CRONJOB);
+    /** Who creates what in a cluster whose controller-manager runs with --use-service-account-credentials. */
+    static final String REPLICASET_CONTROLLER = "system:serviceaccount:kube-system:replicaset-controller";
+    static final String DEPLOYMENT_CONTROLLER = "system:serviceaccount:kube-system:deployment-controller";
+    static final String DAEMONSET_CONTROLLER = "system:serviceaccount:kube-system:daemon-set-controller";
+    static final String JOB_CONTROLLER = "system:serviceaccount:kube-system:job-controller";
+    static final String CRONJOB_CONTROLLER = "system:serviceaccount:kube-system:cronjob-controller";
 
     static KubeCluster cluster;
     static KubernetesClient client;
@@ -201,6 +233,24 @@ abstract class AdmissionScenarios {
         return refused;
     }
 
+    /**
+     * Read, change, write, as {@code kubectl edit} does: fabric8's edit sends the resourceVersion it read, and the
+     * deployment controller writes the Deployment too (revision annotation, status), so a write can meet 409
+     * Conflict; then read again and retry, as a user would. (A conflict is answered before admission: the webhook
+     * is asked once, about the write that goes through or is refused.)
+     */
+    static Deployment edit(String namespace, String name, UnaryOperator<Deployment> change) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return client.apps().deployments().inNamespace(namespace).withName(name).edit(change);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     static Deployment get(String namespace, String name) {
         return client.apps().deployments().inNamespace(namespace).withName(name).get();
     }
@@ -318,11 +368,18 @@ abstract class AdmissionScenarios {
         exempted.getMetadata().setAnnotations(Map.of(
                 "safeguard.dev/exempt", String.join(",", Manifests.CARELESS_DENIED),
                 "safeguard.dev/exempt-reason", "legacy app, migration tracked in PLAT-42"));
+        double inheritedBefore = inherited("image-tag", "Deployment");
 
         Deployment created = create(exempted);
 
         assertThat(created.getMetadata().getUid()).isNotBlank();
+        // The deployment controller copies the annotations, the exemption included, onto the ReplicaSet it creates
+        // and the replicaset controller makes 3 Pods from it: all of them inherit the Deployment's exemption,
+        // counted as inherited, so the exemption itself is counted once.
+        ReplicaSet replicaSet = awaitReplicaSet("e2e-exempt", created);
+        awaitPods("e2e-exempt", replicaSet, 3, Duration.ofSeconds(30));
         assertThat(Webhook.sample(webhook.metrics(), "safeguard_exemptions_total", "rule=\"image-tag\"")).isEqualTo(before + 1);
+        assertThat(inherited("image-tag", "Deployment")).isEqualTo(inheritedBefore + 4);
 
         Deployment noReason = Manifests.careless("e2e-exempt", "no-reason");
         noReason.getMetadata().setAnnotations(Map.of("safeguard.dev/exempt", String.join(",", Manifests.CARELESS_DENIED)));
@@ -339,21 +396,19 @@ abstract class AdmissionScenarios {
         webhook.use(Mode.ENFORCE);
 
         WARNINGS.clear();
-        Deployment scaled = client.apps().deployments().inNamespace("e2e-ratchet").withName("legacy")
-                .edit(d -> {
-                    d.getSpec().setReplicas(5);
-                    return d;
-                });
+        Deployment scaled = edit("e2e-ratchet", "legacy", d -> {
+            d.getSpec().setReplicas(5);
+            return d;
+        });
         assertThat(scaled.getSpec().getReplicas()).isEqualTo(5);
         assertThat(WARNINGS.safeguard()).as("the old violations come back as warnings")
                 .anyMatch(w -> w.startsWith("[image-tag] ") && w.contains("already present before this update, not denied"));
 
-        KubernetesClientException refused = refused(() -> client.apps().deployments().inNamespace("e2e-ratchet")
-                .withName("legacy").edit(d -> {
-                    d.getSpec().getTemplate().getSpec().getContainers().get(0)
-                            .setSecurityContext(new SecurityContextBuilder().withPrivileged(true).build());
-                    return d;
-                }));
+        KubernetesClientException refused = refused(() -> edit("e2e-ratchet", "legacy", d -> {
+            d.getSpec().getTemplate().getSpec().getContainers().get(0)
+                    .setSecurityContext(new SecurityContextBuilder().withPrivileged(true).build());
+            return d;
+        }));
         assertThat(refused.getCode()).isEqualTo(403);
         assertThat(refused.getStatus().getMessage())
                 .startsWith(DENIED_PREFIX + "Deployment e2e-ratchet/legacy violates 1 kube-safeguard rule:")
@@ -522,13 +577,312 @@ abstract class AdmissionScenarios {
         assertThat(WARNINGS.safeguard()).anyMatch(w -> w.startsWith("[unique-service-selector] "));
     }
 
+    @Test
+    @Order(14)
+    void controllersCreateReplicaSetsPodsAndJobsAndTheWebhookIsAskedAboutEveryPod() {
+        // Audit mode: nothing is refused, whatever the rules think of what controllers create.
+        webhook.use(Mode.AUDIT);
+        String namespace = CONTROLLERS_NAMESPACE;
+        List<String> nodes = Nodes.ensure(client, 2);
+        double podCreatesBefore = podCreates();
+        long start = System.nanoTime();
+
+        Deployment web = Manifests.compliant(namespace, "web");
+        web.getSpec().setReplicas(2);
+        web = create(web);
+        DaemonSet agent = client.resource(Workloads.daemonSet(namespace, "agent")).create();
+        CronJob report = client.resource(Workloads.everyMinute(namespace, "report")).create();
+        missedTheLastRun(namespace, "report");
+
+        ReplicaSet replicaSet = awaitReplicaSet(namespace, web);
+        List<Pod> webPods = awaitPods(namespace, replicaSet, 2, Duration.ofSeconds(30));
+        assertThat(webPods).allMatch(pod -> pod.getMetadata().getLabels().get("pod-template-hash") != null);
+
+        List<Pod> agentPods = awaitPods(namespace, agent, nodes.size(), Duration.ofSeconds(30));
+        assertThat(agentPods).as("one Pod per Node").extracting(Workloads::targetNode).containsExactlyInAnyOrderElementsOf(nodes);
+
+        Job job = await("the cronjob controller creating report's Job").atMost(Duration.ofSeconds(75))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> Workloads.controlledBy(client.batch().v1().jobs().inNamespace(namespace).list().getItems(), report),
+                        list -> !list.isEmpty()).get(0);
+        System.out.printf("[e2e] CronJob %s/report: Job %s after %.1f s%n", namespace, job.getMetadata().getName(),
+                (System.nanoTime() - start) / 1e9);
+        List<Pod> jobPods = awaitPods(namespace, job, 1, Duration.ofSeconds(30));
+        System.out.printf("[e2e] controllers: ReplicaSet and %d Pods of Deployment web, %d Pods of DaemonSet agent, Job and "
+                + "%d Pod of CronJob report in %.1f s%n", webPods.size(), agentPods.size(), jobPods.size(),
+                (System.nanoTime() - start) / 1e9);
+
+        // Every one of those Pods was admitted through the webhook (failurePolicy Fail), which counted its CREATE.
+        // At least: controllers elsewhere keep retrying the Pods that enforce mode refused earlier.
+        int pods = webPods.size() + agentPods.size() + jobPods.size();
+        assertThat(podCreates()).as("safeguard_admission_requests_total{kind=\"Pod\",operation=\"CREATE\"}")
+                .isGreaterThanOrEqualTo(podCreatesBefore + pods);
+        printAsAdmitted(webPods.get(0), Workloads.compliantTemplate(namespace, "web").getSpec());
+
+        cluster.auditLog().ifPresentOrElse(log -> {
+            // Who sent those CREATEs (the userInfo the webhook was given): each controller as its own ServiceAccount.
+            List<AuditLog.Entry> podCreates = await("the audit log showing the " + pods + " Pod CREATEs in " + namespace)
+                    .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> AuditLog.creates(log, "pods", namespace), list -> list.size() >= pods);
+            System.out.printf("[e2e] userInfo.username of the Pod CREATEs in %s: %s%n", namespace,
+                    podCreates.stream().map(AuditLog.Entry::username).sorted().toList());
+            assertThat(podCreates).extracting(AuditLog.Entry::username).containsExactlyInAnyOrder(
+                    REPLICASET_CONTROLLER, REPLICASET_CONTROLLER, DAEMONSET_CONTROLLER, DAEMONSET_CONTROLLER, JOB_CONTROLLER);
+            assertThat(AuditLog.creates(log, "replicasets", namespace)).extracting(AuditLog.Entry::username)
+                    .containsExactly(DEPLOYMENT_CONTROLLER);
+            assertThat(AuditLog.creates(log, "jobs", namespace)).extracting(AuditLog.Entry::username)
+                    .containsExactly(CRONJOB_CONTROLLER);
+        }, () -> System.out.printf("[e2e] %s writes no audit log here: the controllers' identities are not checked%n",
+                cluster.name()));
+    }
+
+    // --- Verdicts follow ownership (issue 9): what the controllers create inherits its owner's standing ----------
+
+    @Test
+    @Order(15)
+    void enforceAnExemptedDaemonSetGetsOnePodPerNode() {
+        webhook.use(Mode.ENFORCE);
+        List<String> nodes = Nodes.ensure(client, 2);
+        double inheritedBefore = inherited("host-path", "DaemonSet");
+
+        DaemonSet agent = client.resource(nodeAgent(OWN_DAEMONSET)).create();
+
+        List<Pod> pods = awaitPods(OWN_DAEMONSET, agent, nodes.size(), Duration.ofSeconds(30));
+        assertThat(pods).extracting(Workloads::targetNode).containsExactlyInAnyOrderElementsOf(nodes);
+        assertThat(pods).allSatisfy(pod -> assertThat(pod.getSpec().getHostNetwork()).isTrue());
+        assertThat(inherited("host-path", "DaemonSet")).isEqualTo(inheritedBefore + nodes.size());
+    }
+
+    @Test
+    @Order(16)
+    void aPodWithAForgedOwnerReferenceToTheExemptedDaemonSetIsRefusedSayingWhy() {
+        webhook.use(Mode.ENFORCE);
+        DaemonSet agent = client.apps().daemonSets().inNamespace(OWN_DAEMONSET).withName("node-agent").get();
+        if (agent == null) {
+            agent = client.resource(nodeAgent(OWN_DAEMONSET)).create();
+        }
+        Pod forged = new PodBuilder()
+                .withNewMetadata().withName("node-agent-forged").withNamespace(OWN_DAEMONSET)
+                .withLabels(Map.of("app", "node-agent"))
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("DaemonSet")
+                        .withName("node-agent").withUid(agent.getMetadata().getUid()).withController(true).build())
+                .endMetadata()
+                .withSpec(new PodSpecBuilder(agent.getSpec().getTemplate().getSpec())
+                        .editFirstContainer().withSecurityContext(new SecurityContextBuilder().withPrivileged(true).build())
+                        .endContainer().build())
+                .build();
+
+        KubernetesClientException refused = refused(() -> client.resource(forged).create());
+
+        assertThat(refused.getCode()).isEqualTo(403);
+        assertThat(refused.getStatus().getMessage())
+                .startsWith(DENIED_PREFIX + "Pod " + OWN_DAEMONSET + "/node-agent-forged violates")
+                .contains("[privileged] ", "[host-path] ", "[host-namespaces] ")
+                .contains("[ownership] DaemonSet node-agent is named as its controller but not trusted: the request comes from '")
+                .contains("not from the controller that creates Pods for DaemonSets (" + DAEMONSET_CONTROLLER);
+    }
+
+    @Test
+    @Order(17)
+    void aPrivilegedLegacyDeploymentCreatedWhileExcludedScalesAndRollsOutOnceEnforced() {
+        webhook.use(Mode.ENFORCE, OWN_LEGACY);
+        Deployment legacy = Manifests.careless(OWN_LEGACY, "legacy");
+        legacy.getSpec().setReplicas(1);
+        legacy.getSpec().getTemplate().getSpec().getContainers().get(0)
+                .setSecurityContext(new SecurityContextBuilder().withPrivileged(true).build());
+        // Spread, so that scaling it adds no violation of its own (replicas-spread); ratcheting allows the rest.
+        legacy.getSpec().getTemplate().getSpec().setTopologySpreadConstraints(List.of(new TopologySpreadConstraintBuilder()
+                .withMaxSkew(1).withTopologyKey("kubernetes.io/hostname").withWhenUnsatisfiable("ScheduleAnyway")
+                .withNewLabelSelector().withMatchLabels(Map.of("app", "legacy")).endLabelSelector().build()));
+        Deployment created = create(legacy);
+        ReplicaSet first = awaitReplicaSet(OWN_LEGACY, created);
+        awaitPods(OWN_LEGACY, first, 1, Duration.ofSeconds(30));
+
+        webhook.use(Mode.ENFORCE);
+        // Scaling: the UPDATE only keeps old violations (ratcheting); the replicaset controller's new Pods inherit.
+        edit(OWN_LEGACY, "legacy", deployment -> {
+            deployment.getSpec().setReplicas(3);
+            return deployment;
+        });
+        awaitPods(OWN_LEGACY, first, 3, Duration.ofSeconds(30));
+
+        // A new image: the deployment controller creates a new ReplicaSet from the new template, then its Pods.
+        edit(OWN_LEGACY, "legacy", deployment -> {
+            deployment.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("shop/api:latest-hotfix");
+            return deployment;
+        });
+        ReplicaSet second = await("the rollout's new ReplicaSet").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Workloads.controlledBy(client.apps().replicaSets().inNamespace(OWN_LEGACY).list().getItems(), created)
+                        .stream().filter(rs -> !rs.getMetadata().getUid().equals(first.getMetadata().getUid())).findFirst(),
+                        Optional::isPresent).get();
+        assertThat(second.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("shop/api:latest-hotfix");
+        await("Pods of the new ReplicaSet").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Workloads.controlledBy(client.pods().inNamespace(OWN_LEGACY).list().getItems(), second),
+                        pods -> !pods.isEmpty());
+    }
+
+    @Test
+    @Order(18)
+    void enforceAViolatingDeploymentIsRefusedAndNoReplicaSetExistsAfterwards() throws InterruptedException {
+        webhook.use(Mode.ENFORCE);
+
+        KubernetesClientException refused = refused(() -> client.resource(Manifests.careless(OWN_REFUSED, "api")).create());
+
+        assertThat(refused.getCode()).isEqualTo(403);
+        // Nothing for a controller to act on: give it the time it takes elsewhere to create a ReplicaSet.
+        Thread.sleep(2_000);
+        assertThat(client.apps().replicaSets().inNamespace(OWN_REFUSED).list().getItems()).isEmpty();
+        assertThat(client.pods().inNamespace(OWN_REFUSED).list().getItems()).isEmpty();
+    }
+
+    @Test
+    @Order(19)
+    void auditOneViolatingDeploymentIsOneWouldDenyPerRuleItsReplicaSetAndPodsAreInherited() {
+        webhook.use(Mode.AUDIT);
+        String metricsBefore = webhook.metrics();
+        double podWarnings = requestsSum("kind=\"Pod\"", "decision=\"warn\"") + requestsSum("kind=\"Pod\"", "decision=\"would_deny\"");
+        double replicaSetWarnings = requestsSum("kind=\"ReplicaSet\"", "decision=\"warn\"")
+                + requestsSum("kind=\"ReplicaSet\"", "decision=\"would_deny\"");
+
+        Deployment created = create(Manifests.careless(OWN_AUDIT, "api"));
+
+        for (String rule : Manifests.CARELESS_DENIED) {
+            assertThat(WARNINGS.safeguard()).as("warnings on the Deployment")
+                    .anyMatch(warning -> warning.startsWith("[" + rule + "] (audit mode, would deny)"));
+        }
+        ReplicaSet replicaSet = awaitReplicaSet(OWN_AUDIT, created);
+        awaitPods(OWN_AUDIT, replicaSet, 3, Duration.ofSeconds(30));
+        String metricsAfter = await("the 3 Pods' inherited violations counted").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(200)).until(webhook::metrics, text -> delta(metricsBefore, text,
+                        "safeguard_inherited_violations_total", "rule=\"image-tag\"", "owner_kind=\"Deployment\"") >= 4);
+
+        for (String rule : Manifests.CARELESS_DENIED) {
+            assertThat(delta(metricsBefore, metricsAfter, "safeguard_rule_violations_total", "rule=\"" + rule + "\"",
+                    "action=\"deny\"", "mode=\"audit\"")).as("would-denies of " + rule).isEqualTo(1);
+        }
+        // The ReplicaSet and its 3 Pods: inherited, once each, counted against the Deployment.
+        assertThat(delta(metricsBefore, metricsAfter, "safeguard_inherited_violations_total", "rule=\"image-tag\"",
+                "owner_kind=\"Deployment\"")).isEqualTo(4);
+        assertThat(requestsSum("kind=\"Pod\"", "decision=\"warn\"") + requestsSum("kind=\"Pod\"", "decision=\"would_deny\""))
+                .as("Pods answered with warnings").isEqualTo(podWarnings);
+        assertThat(requestsSum("kind=\"ReplicaSet\"", "decision=\"warn\"")
+                + requestsSum("kind=\"ReplicaSet\"", "decision=\"would_deny\"")).as("ReplicaSets answered with warnings")
+                .isEqualTo(replicaSetWarnings);
+    }
+
+    @Test
+    @Order(20)
+    void enforceAnExemptedCronJobGetsItsJobAndPodFromTheCronJobAndJobControllers() {
+        webhook.use(Mode.ENFORCE);
+        double inheritedBefore = inherited("privileged", "CronJob");
+        CronJob cronJob = Workloads.everyMinute(OWN_CRONJOB, "backup");
+        cronJob.getMetadata().setAnnotations(Map.of("safeguard.dev/exempt", "privileged",
+                "safeguard.dev/exempt-reason", "snapshots the node's block devices, see PLAT-77"));
+        cronJob.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0)
+                .setSecurityContext(new SecurityContextBuilder().withPrivileged(true).build());
+        CronJob created = client.resource(cronJob).create();
+        missedTheLastRun(OWN_CRONJOB, "backup");
+
+        Job job = await("the cronjob controller creating backup's Job").atMost(Duration.ofSeconds(75))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> Workloads.controlledBy(client.batch().v1().jobs().inNamespace(OWN_CRONJOB).list().getItems(), created),
+                        list -> !list.isEmpty()).get(0);
+        awaitPods(OWN_CRONJOB, job, 1, Duration.ofSeconds(30));
+
+        // The Job (cronjob controller) and its Pod (job controller) inherit the CronJob's exemption.
+        assertThat(await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> inherited("privileged", "CronJob"), count -> count >= inheritedBefore + 2))
+                .isEqualTo(inheritedBefore + 2);
+    }
+
+    /** The exempted node agent: hostPath and hostNetwork (so hostPorts too), on the Nodes {@link Nodes} makes. */
+    static DaemonSet nodeAgent(String namespace) {
+        DaemonSet agent = Workloads.daemonSet(namespace, "node-agent");
+        agent.getMetadata().setAnnotations(Map.of("safeguard.dev/exempt", "host-path, host-namespaces, host-ports",
+                "safeguard.dev/exempt-reason", "reads node metrics from /proc on the node's network, see PLAT-51"));
+        PodSpec spec = agent.getSpec().getTemplate().getSpec();
+        spec.setHostNetwork(true);
+        spec.getVolumes().add(new VolumeBuilder().withName("proc").withNewHostPath().withPath("/proc").endHostPath().build());
+        spec.getContainers().get(0).getVolumeMounts()
+                .add(new VolumeMountBuilder().withName("proc").withMountPath("/host/proc").withReadOnly(true).build());
+        return agent;
+    }
+
+    /** The one ReplicaSet the deployment controller creates for {@code owner}. */
+    static ReplicaSet awaitReplicaSet(String namespace, Deployment owner) {
+        return await("the deployment controller creating " + owner.getMetadata().getName() + "'s ReplicaSet")
+                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> Workloads.controlledBy(client.apps().replicaSets().inNamespace(namespace).list().getItems(), owner),
+                        list -> list.size() == 1).get(0);
+    }
+
+    /**
+     * The cronjob controller starts a schedule it missed at once: say the last run was two minutes ago, and it
+     * creates the Job of the latest minute now instead of at the start of the next minute (up to 60 s away).
+     */
+    static void missedTheLastRun(String namespace, String name) {
+        String twoMinutesAgo = Instant.now().minus(2, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.SECONDS).toString();
+        client.batch().v1().cronjobs().inNamespace(namespace).withName(name).editStatus(cronJob -> {
+            if (cronJob.getStatus() == null) {
+                cronJob.setStatus(new CronJobStatus());
+            }
+            cronJob.getStatus().setLastScheduleTime(twoMinutesAgo);
+            return cronJob;
+        });
+    }
+
+    double inherited(String rule, String ownerKind) {
+        return Webhook.sample(webhook.metrics(), "safeguard_inherited_violations_total", "rule=\"" + rule + "\"",
+                "owner_kind=\"" + ownerKind + "\"");
+    }
+
+    static double delta(String before, String after, String name, String... labels) {
+        return Webhook.sample(after, name, labels) - Webhook.sample(before, name, labels);
+    }
+
+    /** Waits until exactly {@code count} Pods in {@code namespace} are controlled by {@code owner}. */
+    static List<Pod> awaitPods(String namespace, HasMetadata owner, int count, Duration atMost) {
+        return await(count + " Pods of " + owner.getKind() + " " + namespace + "/" + owner.getMetadata().getName())
+                .atMost(atMost).pollInterval(Duration.ofMillis(200))
+                .until(() -> Workloads.controlledBy(client.pods().inNamespace(namespace).list().getItems(), owner),
+                        list -> list.size() == count);
+    }
+
+    /**
+     * What the webhook is shown of a controller's Pod beyond its template: API defaults and the API server's mutating
+     * admission plugins (DefaultTolerationSeconds: tolerations; Priority: priority; the ServiceAccount plugin, which
+     * would add serviceAccountName and a token volume, is off in kube-api-test) run before validating webhooks.
+     */
+    static void printAsAdmitted(Pod pod, PodSpec template) {
+        PodSpec spec = pod.getSpec();
+        System.out.printf("[e2e] Pod %s as stored and shown to the webhook: serviceAccountName=%s, volumes=%s, tolerations=%s, "
+                        + "priority=%s, preemptionPolicy=%s, enableServiceLinks=%s, schedulerName=%s (template: volumes=%s, "
+                        + "tolerations=%s)%n",
+                pod.getMetadata().getName(), spec.getServiceAccountName(),
+                spec.getVolumes().stream().map(Volume::getName).toList(),
+                spec.getTolerations().stream().map(t -> t.getKey() + ":" + t.getEffect() + "/" + t.getTolerationSeconds()).toList(),
+                spec.getPriority(), spec.getPreemptionPolicy(), spec.getEnableServiceLinks(), spec.getSchedulerName(),
+                template.getVolumes().stream().map(Volume::getName).toList(),
+                template.getTolerations().stream().map(t -> t.getKey() + ":" + t.getEffect()).toList());
+    }
+
+    /** Pod CREATEs the webhook has counted (not dry-run), whatever the decision. */
+    double podCreates() {
+        return requestsSum("kind=\"Pod\"", "operation=\"CREATE\"", "dry_run=\"false\"");
+    }
+
     /**
      * Every admission request for a Deployment the webhook has counted, whatever the other labels. (Only
-     * Deployments: on a full cluster such as k3s, controllers keep creating ReplicaSets and Pods elsewhere.)
+     * Deployments: controllers keep creating ReplicaSets and Pods, here and elsewhere.)
      */
     double deploymentRequests() {
+        return requestsSum("kind=\"Deployment\"");
+    }
+
+    /** The sum of every safeguard_admission_requests_total sample carrying all {@code labels}. */
+    double requestsSum(String... labels) {
         return webhook.metrics().lines()
-                .filter(l -> l.startsWith("safeguard_admission_requests_total{") && l.contains("kind=\"Deployment\""))
+                .filter(l -> l.startsWith("safeguard_admission_requests_total{") && Arrays.stream(labels).allMatch(l::contains))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 

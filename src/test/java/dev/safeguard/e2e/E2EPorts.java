@@ -27,6 +27,11 @@ final class E2EPorts {
         return port("safeguard.e2e.management-port");
     }
 
+    /** kube-controller-manager's secure port (its /healthz), local-binaries provider only. */
+    static int controllerManager() {
+        return port("safeguard.e2e.controller-manager-port");
+    }
+
     /** A port nothing listens on: the API server's calls to it are refused (the webhook is "down"). */
     static int dead() {
         return port("safeguard.e2e.dead-port");

@@ -3,6 +3,8 @@ package dev.safeguard.e2e;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,9 +15,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * kube-apiserver and etcd as local processes through fabric8 kube-api-test, with the binaries that
- * {@code scripts/build-kube-binaries.sh} builds from Go modules (no Docker, no internet). The version is
- * the one that script builds: k8s.io/kubernetes in src/test/kube-binaries/apiserver/go.mod.
+ * kube-apiserver and etcd as local processes through fabric8 kube-api-test, and kube-controller-manager beside
+ * them ({@link ControllerManager}), with the binaries that {@code scripts/build-kube-binaries.sh} builds from Go
+ * modules (no Docker, no internet). The version is the one that script builds: k8s.io/kubernetes in
+ * src/test/kube-binaries/apiserver/go.mod. No kubelet, no scheduler: Pods are created and stay Pending; Nodes
+ * exist only where a scenario creates them ({@link Nodes}).
+ *
+ * <p>kube-api-test runs the API server with RBAC, service-account token signing (its own key pair, issuer
+ * {@code https://localhost}) and the ServiceAccount admission plugin disabled; this class adds an audit log of
+ * workload and Pod CREATEs ({@link #auditLog()}, {@code target/kube-apiserver-audit.log}) through
+ * {@code withApiServerFlag}.
  *
  * <p>kube-api-test is kept offline (never downloads) unless {@code -Dsafeguard.e2e.download=true}: then,
  * on a machine with internet access, it downloads the binaries of that version itself (from the envtest
@@ -25,17 +34,34 @@ import java.util.regex.Pattern;
 public final class LocalBinariesCluster implements KubeCluster {
 
     static final Path GO_MOD = Path.of("src", "test", "kube-binaries", "apiserver", "go.mod");
-    private static final List<String> BINARIES = List.of("kube-apiserver", "etcd", "kubectl");
+    private static final List<String> BINARIES = List.of("kube-apiserver", "etcd", "kubectl", "kube-controller-manager");
+    static final Path AUDIT_LOG = Path.of("target", "kube-apiserver-audit.log").toAbsolutePath();
+    private static final Path AUDIT_POLICY = Path.of("target", "kube-apiserver", "audit-policy.yaml").toAbsolutePath();
+    /** Metadata (who, what, answer) of every CREATE of a workload or a Pod; nothing else. */
+    private static final String AUDIT_POLICY_YAML = """
+            apiVersion: audit.k8s.io/v1
+            kind: Policy
+            omitStages: [RequestReceived]
+            rules:
+              - level: Metadata
+                verbs: [create]
+                resources:
+                  - {group: "", resources: [pods]}
+                  - {group: apps, resources: [deployments, replicasets, daemonsets, statefulsets]}
+                  - {group: batch, resources: [jobs, cronjobs]}
+              - level: None
+            """;
 
     private final String version = System.getProperty("safeguard.e2e.kube-version", kubernetesVersion());
     private final boolean download = Boolean.getBoolean("safeguard.e2e.download");
     private KubeAPIServer server;
+    private ControllerManager controllerManager;
     private Config config;
     private String kubeConfigYaml;
 
     @Override
     public String name() {
-        return "kube-apiserver " + version + " (local binaries, kube-api-test)";
+        return "kube-apiserver " + version + " and kube-controller-manager (local binaries, kube-api-test)";
     }
 
     /** The k8s.io/kubernetes release the build script pins, without the leading v: "1.35.8". */
@@ -68,21 +94,32 @@ public final class LocalBinariesCluster implements KubeCluster {
 
     @Override
     public Optional<String> unavailable() {
-        if (download) {
-            return Optional.empty();
-        }
         Path directory = binaryDirectory();
-        List<String> missing = BINARIES.stream().filter(b -> !Files.isExecutable(directory.resolve(b))).toList();
+        // With the download switch, kube-api-test fetches the others itself; never kube-controller-manager.
+        List<String> missing = BINARIES.stream().filter(b -> !download || b.equals("kube-controller-manager"))
+                .filter(b -> !Files.isExecutable(directory.resolve(b))).toList();
         if (missing.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of("kube-apiserver binaries not found: " + String.join(", ", missing) + " missing in " + directory
-                + ". Build them with `scripts/build-kube-binaries.sh` (needs Go; about 6 minutes the first time), "
-                + "or let kube-api-test download them (needs internet): ./mvnw verify -Dsafeguard.e2e.download=true");
+        String message = "Kubernetes binaries not found: " + String.join(", ", missing) + " missing in " + directory
+                + ". Build them with `scripts/build-kube-binaries.sh` (needs Go; about 5 minutes the first time)";
+        if (missing.equals(List.of("kube-controller-manager"))) {
+            // kube-api-test's download (envtest binaries) has no kube-controller-manager.
+            return Optional.of(message + "; kube-api-test's download does not include kube-controller-manager");
+        }
+        return Optional.of(message + ", or let kube-api-test download kube-apiserver, etcd and kubectl (needs internet): "
+                + "./mvnw verify -Dsafeguard.e2e.download=true (kube-controller-manager still from the script)");
     }
 
     @Override
     public void start() {
+        try {
+            Files.createDirectories(AUDIT_POLICY.getParent());
+            Files.writeString(AUDIT_POLICY, AUDIT_POLICY_YAML);
+            Files.deleteIfExists(AUDIT_LOG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
                 .withApiServerVersion(version)
                 // Never download unless asked to. (Not the KUBE_API_TEST_OFFLINE_MODE environment variable: in
@@ -90,10 +127,31 @@ public final class LocalBinariesCluster implements KubeCluster {
                 .withOfflineMode(!download)
                 // Leave ~/.kube/config alone.
                 .withUpdateKubeConfig(false)
+                // Who created which workload and Pod (the controllers' identities); blocking: written as each
+                // request completes, not batched.
+                .withApiServerFlag("--audit-policy-file", AUDIT_POLICY.toString())
+                .withApiServerFlag("--audit-log-path", AUDIT_LOG.toString())
+                .withApiServerFlag("--audit-log-format", "json")
+                .withApiServerFlag("--audit-log-mode", "blocking")
                 .build());
         server.start();
         kubeConfigYaml = server.getKubeConfigYaml();
         config = Config.fromKubeconfig(kubeConfigYaml);
+        long started = System.nanoTime();
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeConfigYaml)).build()) {
+            controllerManager = ControllerManager.start(binaryDirectory().resolve("kube-controller-manager"), kubeConfigYaml,
+                    E2EPorts.controllerManager(), client);
+        } catch (RuntimeException e) {
+            server.stop();
+            throw e;
+        }
+        System.out.printf("[e2e] kube-controller-manager (%s) ready in %.1f s, log %s%n",
+                String.join(",", ControllerManager.CONTROLLERS), (System.nanoTime() - started) / 1e9, ControllerManager.LOG);
+    }
+
+    @Override
+    public Optional<Path> auditLog() {
+        return Optional.of(AUDIT_LOG);
     }
 
     /** A kubeconfig for an administrator of the running API server (client certificate, CA data inline). */
@@ -114,6 +172,9 @@ public final class LocalBinariesCluster implements KubeCluster {
 
     @Override
     public void close() {
+        if (controllerManager != null) {
+            controllerManager.close();
+        }
         if (server != null) {
             server.stop();
         }

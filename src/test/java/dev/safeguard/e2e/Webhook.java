@@ -15,8 +15,10 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -69,7 +71,7 @@ public final class Webhook {
         return "https://" + host + ":" + port + "/validate";
     }
 
-    static String policy(Mode mode) {
+    static String policy(Mode mode, String... alsoExcluded) {
         return """
                 apiVersion: safeguard.dev/v1alpha1
                 kind: SafeguardPolicy
@@ -78,14 +80,20 @@ public final class Webhook {
                   mode: %s
                   exclude:
                     namespaces: [%s]
-                """.formatted(mode.id(), EXCLUDED_NAMESPACE);
+                """.formatted(mode.id(), String.join(", ", concat(EXCLUDED_NAMESPACE, alsoExcluded)));
+    }
+
+    private static List<String> concat(String first, String... more) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(List.of(more));
+        return all;
     }
 
     /** Writes the policy file atomically (the service must never read half a file). */
-    void writePolicy(Mode mode) {
+    void writePolicy(Mode mode, String... alsoExcluded) {
         try {
             Path temporary = policyFile.resolveSibling(".policy.yaml.tmp");
-            Files.writeString(temporary, policy(mode));
+            Files.writeString(temporary, policy(mode, alsoExcluded));
             Files.move(temporary, policyFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -93,15 +101,16 @@ public final class Webhook {
     }
 
     /**
-     * Switches the running service to {@code mode} by rewriting its policy file, and waits until the service
+     * Switches the running service to {@code mode} (excluding {@link #EXCLUDED_NAMESPACE} and {@code alsoExcluded})
+     * by rewriting its policy file, and waits until the service
      * says (safeguard_policy_info on /q/metrics) that exactly this file version is serving.
      */
-    void use(Mode mode) {
-        String[] labels = {"mode=\"" + mode.id() + "\"", "version=\"" + fingerprint(policy(mode)) + "\""};
+    void use(Mode mode, String... alsoExcluded) {
+        String[] labels = {"mode=\"" + mode.id() + "\"", "version=\"" + fingerprint(policy(mode, alsoExcluded)) + "\""};
         if (sample(metrics(), "safeguard_policy_info", labels) == 1) {
             return;
         }
-        writePolicy(mode);
+        writePolicy(mode, alsoExcluded);
         await("the webhook serving the policy in " + mode.id() + " mode (safeguard_policy_info" + String.join(",", labels) + ")")
                 .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                 .until(() -> sample(metrics(), "safeguard_policy_info", labels) == 1);

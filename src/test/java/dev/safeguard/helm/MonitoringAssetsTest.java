@@ -31,7 +31,7 @@ class MonitoringAssetsTest {
             "safeguard_rule_violations_total", "safeguard_admission_duration_seconds_bucket",
             "safeguard_admission_duration_seconds_sum", "safeguard_admission_duration_seconds_count",
             "safeguard_rule_errors_total", "safeguard_exemptions_total", "safeguard_policy_reloads_total",
-            "safeguard_policy_info");
+            "safeguard_policy_info", "safeguard_inherited_violations_total");
 
     @ParameterizedTest(name = "{1} is a byte-identical copy of {0}")
     @CsvSource({
