@@ -45,6 +45,9 @@ public class SafeguardMetrics {
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     /** internal-error reasons: the label values of safeguard_admission_internal_errors_total. */
     public static final Set<String> INTERNAL_ERROR_REASONS = Set.of("deadline", "overloaded", "exception", "error");
+    /** The label values of safeguard_admission_input_limit_exceeded_total. */
+    public static final Set<String> INPUT_LIMITS = Set.of("containers", "env", "list-items", "string-length", "depth",
+            "values", "parser");
 
     private final MeterRegistry registry;
     private final boolean namespaceLabel;
@@ -69,6 +72,11 @@ public class SafeguardMetrics {
                 .serviceLevelObjectives(buckets())
                 .minimumExpectedValue(Duration.ofNanos(500_000))
                 .maximumExpectedValue(Duration.ofSeconds(10));
+        // Counters alerts watch exist from the start, at 0, so that increase() sees their first event.
+        INTERNAL_ERROR_REASONS.forEach(reason -> internalErrors(reason));
+        INPUT_LIMITS.forEach(limit -> inputLimits(limit));
+        tlsReloads("success");
+        tlsReloads("rejected");
     }
 
     private static Duration[] buckets() {
@@ -168,26 +176,54 @@ public class SafeguardMetrics {
      * failed with an exception or a JVM error. Answered per safeguard.admission.on-internal-error.
      */
     public void recordInternalError(String reason) {
-        Counter.builder("safeguard.admission.internal.errors")
-                .description("Reviews answered per on-internal-error instead of by the rules, by reason: deadline, "
-                        + "overloaded, exception, error")
-                .tag("reason", INTERNAL_ERROR_REASONS.contains(reason) ? reason : OTHER)
-                .register(registry).increment();
+        internalErrors(INTERNAL_ERROR_REASONS.contains(reason) ? reason : OTHER).increment();
     }
 
-    /** An object over an input limit (containers, env, list-items, string-length, depth, values). */
+    private Counter internalErrors(String reason) {
+        return Counter.builder("safeguard.admission.internal.errors")
+                .description("Reviews answered per on-internal-error instead of by the rules, by reason: deadline, "
+                        + "overloaded, exception, error")
+                .tag("reason", reason)
+                .register(registry);
+    }
+
+    /** An object over an input limit (containers, env, list-items, string-length, depth, values, parser). */
     public void recordInputLimit(String limit) {
-        Counter.builder("safeguard.admission.input.limit.exceeded")
+        inputLimits(INPUT_LIMITS.contains(limit) ? limit : OTHER).increment();
+    }
+
+    private Counter inputLimits(String limit) {
+        return Counter.builder("safeguard.admission.input.limit.exceeded")
                 .description("Reviews whose object is over an input limit: not judged by the rules, denied (enforce) "
                         + "or warned about (audit)")
                 .tag("limit", limit)
-                .register(registry).increment();
+                .register(registry);
     }
 
     /** Publishes the reviews queued or being decided, read from {@code inFlight} at each scrape. */
     public void registerInFlight(Supplier<Number> inFlight) {
         Gauge.builder("safeguard.admission.in.flight", inFlight)
                 .description("Reviews accepted and not answered yet: queued for or running on the worker pool")
+                .register(registry);
+    }
+
+    /** result: success | rejected. */
+    public void recordTlsReload(String result) {
+        tlsReloads(result).increment();
+    }
+
+    private Counter tlsReloads(String result) {
+        return Counter.builder("safeguard.tls.reloads")
+                .description("Changed TLS certificate files: installed (success) or refused (rejected: does not parse, "
+                        + "key does not match, expired); a refused pair leaves the previous certificate serving")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** Seconds until the served certificate expires (negative once expired), read at each scrape. */
+    public void registerTlsExpiry(Supplier<Number> secondsLeft) {
+        Gauge.builder("safeguard.tls.cert.expiry.seconds", secondsLeft)
+                .description("Seconds until the served TLS certificate expires (negative once it has)")
                 .register(registry);
     }
 

@@ -31,7 +31,9 @@ class MonitoringAssetsTest {
             "safeguard_rule_violations_total", "safeguard_admission_duration_seconds_bucket",
             "safeguard_admission_duration_seconds_sum", "safeguard_admission_duration_seconds_count",
             "safeguard_rule_errors_total", "safeguard_exemptions_total", "safeguard_policy_reloads_total",
-            "safeguard_policy_info", "safeguard_inherited_violations_total");
+            "safeguard_policy_info", "safeguard_inherited_violations_total",
+            "safeguard_admission_internal_errors_total", "safeguard_admission_input_limit_exceeded_total",
+            "safeguard_admission_in_flight", "safeguard_tls_reloads_total", "safeguard_tls_cert_expiry_seconds");
 
     @ParameterizedTest(name = "{1} is a byte-identical copy of {0}")
     @CsvSource({
@@ -125,6 +127,12 @@ class MonitoringAssetsTest {
                 .anyMatch(e -> e.contains("histogram_quantile(0.99") && e.strip().endsWith("> 4"));
         assertThat(expressions).as("reload failures")
                 .anyMatch(e -> e.contains("safeguard_policy_reloads_total{result=\"failure\"}"));
+        assertThat(names).contains("KubeSafeguardCertificateRejected", "KubeSafeguardCertificateExpiresSoon",
+                "KubeSafeguardReviewsUndecided");
+        assertThat(expressions).as("certificate expiry")
+                .anyMatch(e -> e.contains("safeguard_tls_cert_expiry_seconds"))
+                .anyMatch(e -> e.contains("safeguard_tls_reloads_total{result=\"rejected\"}"))
+                .anyMatch(e -> e.contains("safeguard_admission_internal_errors_total"));
     }
 
     static Set<String> metricNames(String text) {
