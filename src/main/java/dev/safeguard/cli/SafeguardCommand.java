@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
         versionProvider = SafeguardCommand.Version.class,
         description = "Kubernetes safeguard rules: the admission webhook (serve) and the same rules on manifests.",
         subcommands = {CheckCommand.class, RulesCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Run without a command, or with 'serve', to start the admission webhook."})
+        footer = {"", "Run without a command, or with 'serve', to start the admission webhook; with 'audit', the "
+                + "background audit of what runs in the cluster."})
 public final class SafeguardCommand implements Runnable {
 
     /** Exit codes shared by every command. */

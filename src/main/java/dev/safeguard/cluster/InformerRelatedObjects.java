@@ -19,8 +19,10 @@ import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +64,7 @@ public class InformerRelatedObjects implements RelatedObjects {
     private final Map<String, KindCache> caches = new ConcurrentHashMap<>();
     private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers = new ConcurrentHashMap<>();
     private final Set<String> reportedUnknown = ConcurrentHashMap.newKeySet();
+    private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean reportedNotSynced = new AtomicBoolean();
     private final AtomicBoolean reportedReady = new AtomicBoolean();
     private final Semaphore lookups = new Semaphore(MAX_CONCURRENT_LOOKUPS);
@@ -123,15 +126,22 @@ public class InformerRelatedObjects implements RelatedObjects {
         informer.addEventHandler(new ResourceEventHandler<GenericKubernetesResource>() {
             @Override
             public void onAdd(GenericKubernetesResource object) {
+                tellListeners(kind.kind(), object);
             }
 
             @Override
             public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource object) {
+                // Resyncs and status-only writes repeat the resourceVersion: nothing to judge again.
+                if (!Objects.equals(old.getMetadata().getResourceVersion(),
+                        object.getMetadata().getResourceVersion())) {
+                    tellListeners(kind.kind(), object);
+                }
             }
 
             @Override
             public void onDelete(GenericKubernetesResource object, boolean unknownFinalState) {
                 cache.forget(object);
+                tellListeners(kind.kind(), object);
             }
         });
         // Keep trying when the API server cannot be reached or refuses (RBAC), first list included.
@@ -176,6 +186,49 @@ public class InformerRelatedObjects implements RelatedObjects {
             LOG.warnf("ownership: discovery of %s for kind %s failed: %s", apiVersion, kind, e.getMessage());
         }
         return Optional.empty();
+    }
+
+    /** Someone who wants to know when an object of a watched kind is added, changed or deleted (the audit). */
+    public interface ChangeListener {
+        void changed(String kind, String namespace, String name);
+    }
+
+    /** Tells {@code listener} of every change to every watched kind from now on. */
+    public void addListener(ChangeListener listener) {
+        listeners.add(listener);
+    }
+
+    private void tellListeners(String kind, GenericKubernetesResource object) {
+        for (ChangeListener listener : listeners) {
+            listener.changed(kind, object.getMetadata().getNamespace(), object.getMetadata().getName());
+        }
+    }
+
+    /** Watches {@code kinds} too (the kinds the audit judges), whether or not a rule declares them in related:. */
+    public void watch(Set<String> kinds) {
+        if (!enabled) {
+            return;
+        }
+        for (String kind : kinds) {
+            if (!caches.containsKey(kind)) {
+                synced = false;
+                reportedReady.set(false);
+                inform(kind);
+            }
+        }
+    }
+
+    /** The cached object, or null: never asks the API server (unlike {@link #get}). */
+    public Map<String, Object> cached(String kind, String namespace, String name) {
+        KindCache cache = caches.get(kind);
+        return cache == null ? null : cache.get(namespace, name);
+    }
+
+    /** Every cached object of {@code kind} in every namespace, converted as {@link #list} converts them. */
+    public List<Map<String, Object>> all(String kind) {
+        KindCache cache = caches.get(kind);
+        SharedIndexInformer<GenericKubernetesResource> informer = informers.get(kind);
+        return cache == null || informer == null ? List.of() : cache.convertAll(informer.getStore().list());
     }
 
     @SuppressWarnings("unchecked")

@@ -68,6 +68,15 @@ final class KindCache {
         return object == null ? null : tree(object);
     }
 
+    /** The given cached objects (of every namespace), converted. */
+    List<Map<String, Object>> convertAll(List<? extends HasMetadata> objects) {
+        List<Map<String, Object>> trees = new ArrayList<>(objects.size());
+        for (HasMetadata object : objects) {
+            trees.add(tree(object));
+        }
+        return trees;
+    }
+
     /** Drops the converted copy of a deleted object. */
     void forget(HasMetadata object) {
         converted.remove(key(object));

@@ -125,6 +125,14 @@ public class SafeguardMetrics {
                     .tag("namespace", namespaceLabel(namespace))
                     .register(registry).increment();
         }
+        for (Violation violation : decision.wouldDeny()) {
+            Counter.builder("safeguard.admission.would.denials")
+                    .description("Deny-level violations audit mode let through, one per rule per request: what "
+                            + "enforcing would reject")
+                    .tag("rule", violation.ruleId()).tag("kind", label(kind))
+                    .tag("namespace", namespaceLabel && namespace != null ? namespace : NO_NAMESPACE)
+                    .register(registry).increment();
+        }
         for (Decision.Exemption exemption : decision.exemptions()) {
             Counter.builder("safeguard.exemptions")
                     .description("Violations let off by a safeguard.dev/exempt annotation with a reason")
