@@ -129,8 +129,8 @@ public class SafeguardMetrics {
             Counter.builder("safeguard.admission.would.denials")
                     .description("Deny-level violations audit mode let through, one per rule per request: what "
                             + "enforcing would reject")
-                    .tag("rule", violation.ruleId()).tag("kind", label(kind))
-                    .tag("namespace", namespaceLabel && namespace != null ? namespace : NO_NAMESPACE)
+                    .tag("rule", violation.ruleId()).tag("kind", kindLabel(kind))
+                    .tag("namespace", namespaceLabel(namespace))
                     .register(registry).increment();
         }
         for (Decision.Exemption exemption : decision.exemptions()) {
