@@ -34,7 +34,9 @@ import org.jboss.logging.Logger;
  *       is answered at once per on-internal-error ({@code reason="overloaded"}).</li>
  *   <li>A review not decided within {@code safeguard.admission.deadline} is answered then, per
  *       on-internal-error ({@code reason="deadline"}); its worker is interrupted and its late decision is
- *       discarded. The API server always gets an answer before its own timeout.</li>
+ *       discarded. The API server always gets an answer before its own timeout. A rule evaluation cannot be
+ *       stopped from outside, so the worker may run on: while it does, the pool adds a thread in its place
+ *       (at most {@code workers} extra), so that one slow rule does not take capacity from other reviews.</li>
  *   <li>Everything a review throws, {@link Error}s included (a rule's StackOverflowError or
  *       OutOfMemoryError), is answered per on-internal-error ({@code reason="exception"} or {@code "error"}).</li>
  * </ul>
@@ -53,10 +55,13 @@ public class ReviewPool {
     private final ScheduledThreadPoolExecutor timers;
     private final AtomicLong inFlightBytes = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final int baseWorkers;
+    /** Threads added in place of workers still running past their deadline; guarded by this. */
+    private int extraWorkers;
 
     public ReviewPool(AdmissionReviewReader reader, AdmissionHandler handler, InputLimits limits,
             SafeguardMetrics metrics,
-            @ConfigProperty(name = "safeguard.admission.deadline", defaultValue = "4s") Duration deadline,
+            @ConfigProperty(name = "safeguard.admission.deadline", defaultValue = "3s") Duration deadline,
             @ConfigProperty(name = "safeguard.admission.workers", defaultValue = "0") int workers,
             @ConfigProperty(name = "safeguard.admission.queue", defaultValue = "64") int queue,
             @ConfigProperty(name = "safeguard.admission.max-in-flight-bytes", defaultValue = "48M")
@@ -67,6 +72,7 @@ public class ReviewPool {
         this.deadline = deadline;
         this.maxInFlightBytes = maxInFlightBytes.asLongValue();
         int threads = workers > 0 ? workers : Math.max(2, Runtime.getRuntime().availableProcessors());
+        this.baseWorkers = threads;
         this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(Math.max(1, queue)), daemon("safeguard-review-"),
                 new ThreadPoolExecutor.AbortPolicy());
@@ -143,9 +149,30 @@ public class ReviewPool {
             synchronized (review) {
                 review.worker = null;
                 Thread.interrupted(); // an interrupt from the deadline must not reach the next review
+                if (review.compensated) {
+                    review.compensated = false;
+                    resize(-1);
+                }
             }
             release(review);
         }
+    }
+
+    /** Adds ({@code +1}) or removes ({@code -1}) a thread standing in for a worker held past its deadline. */
+    private synchronized boolean resize(int change) {
+        if (change > 0 && extraWorkers >= baseWorkers) {
+            return false;
+        }
+        extraWorkers += change;
+        int size = baseWorkers + extraWorkers;
+        if (change > 0) {
+            workers.setMaximumPoolSize(size);
+            workers.setCorePoolSize(size);
+        } else {
+            workers.setCorePoolSize(size);
+            workers.setMaximumPoolSize(size);
+        }
+        return true;
     }
 
     private void onDeadline(Review review) {
@@ -158,6 +185,7 @@ public class ReviewPool {
             synchronized (review) {
                 if (review.worker != null) {
                     review.worker.interrupt(); // a lookup waiting on the API server stops waiting
+                    review.compensated = resize(+1);
                 }
             }
         }
@@ -177,7 +205,7 @@ public class ReviewPool {
             return;
         }
         try {
-            ReviewScan.Result scan = review.scan != null ? review.scan : scanner.scan(review.body);
+            ReviewScan.Result scan = review.scan != null ? review.scan : scanner.header(review.body);
             if (scan.uid() == null || scan.uid().isBlank()) {
                 // Without a uid there is no AdmissionReview to answer; the reader says what is wrong.
                 try {
@@ -262,6 +290,8 @@ public class ReviewPool {
         volatile ScheduledFuture<?> timer;
         /** The worker deciding it, while it does; guarded by this. */
         Thread worker;
+        /** A thread was added to the pool in place of this review's worker; guarded by this. */
+        boolean compensated;
 
         Review(ReviewPool pool, byte[] body, long started) {
             this.pool = pool;

@@ -75,6 +75,61 @@ final class ReviewScan {
         }
     }
 
+    /**
+     * Only the request's own fields (uid, operation, kind, namespace, name), skipping object, oldObject and
+     * the rest without looking inside: what answering a review that is never decided needs, cheaply (the API
+     * server writes these fields before the objects). No limits are checked.
+     */
+    Result header(byte[] body) {
+        String uid = null;
+        String operation = null;
+        String kind = null;
+        String namespace = null;
+        String name = null;
+        try (JsonParser parser = factory.createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return new Result(null, null, null, null, null, null, true);
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (!"request".equals(field) || value != JsonToken.START_OBJECT) {
+                    parser.skipChildren();
+                    continue;
+                }
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = parser.currentName();
+                    JsonToken token = parser.nextToken();
+                    if (token == JsonToken.VALUE_STRING) {
+                        switch (key) {
+                            case "uid" -> uid = parser.getText();
+                            case "operation" -> operation = parser.getText();
+                            case "namespace" -> namespace = parser.getText();
+                            case "name" -> name = parser.getText();
+                            default -> { }
+                        }
+                    } else if ("kind".equals(key) && token == JsonToken.START_OBJECT) {
+                        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                            String kindField = parser.currentName();
+                            JsonToken kindValue = parser.nextToken();
+                            if ("kind".equals(kindField) && kindValue == JsonToken.VALUE_STRING) {
+                                kind = parser.getText();
+                            } else {
+                                parser.skipChildren();
+                            }
+                        }
+                    } else {
+                        parser.skipChildren();
+                    }
+                }
+                break;
+            }
+            return new Result(uid, operation, kind, namespace, name, null, false);
+        } catch (IOException e) {
+            return new Result(uid, operation, kind, namespace, name, null, true);
+        }
+    }
+
     /** The parser's position as a path, and what the scan has picked up on the way. */
     private static final class State {
         private String[] names = new String[32];

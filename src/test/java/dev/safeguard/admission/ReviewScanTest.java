@@ -28,6 +28,18 @@ class ReviewScanTest {
     }
 
     @Test
+    void headerReadsTheRequestFieldsWithoutLookingIntoTheObjects() {
+        String review = Reviews.create(SampleManifests.compliant("shop", "web"));
+        ReviewScan.Result header = new ReviewScan(SMALL).header(review.getBytes(StandardCharsets.UTF_8));
+        assertThat(header.uid()).isEqualTo(Reviews.uidOf(review));
+        assertThat(header.operation()).isEqualTo("CREATE");
+        assertThat(header.kind()).isEqualTo("Deployment");
+        assertThat(header.namespace()).isEqualTo("shop");
+        assertThat(header.name()).isEqualTo("web");
+        assertThat(header.exceeded()).isNull();
+    }
+
+    @Test
     void namesTheListThatIsTooLong() {
         String body = "{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":[{\"args\":"
                 + "[1,2,3,4,5,6,7,8,9,10,11]}]}}}}";
