@@ -4,6 +4,8 @@
 # alone and while hostile reviews arrive. The figures in docs/operations.md ("Sizing") come from this script.
 #
 #   scripts/stress-webhook.sh [seconds]        # default 20 s per phase
+#   STRESS_SKIP=heap-rule-2.7KB scripts/stress-webhook.sh    # leave hostile inputs out (names as printed)
+#   JAVA_OPTS=... MEMORY_LIMIT=768Mi WORKERS=4 scripts/stress-webhook.sh    # other sizing than the chart's
 #
 # The server runs with the chart's JAVA_TOOL_OPTIONS and worker settings (read from values.yaml) and
 # -XX:MaxRAM set to the chart's memory limit, so the JVM sizes itself as in a pod with that limit. Its policy
@@ -56,7 +58,7 @@ YAML
 
 port=$((20000 + RANDOM % 20000)); management=$((port + 1))
 echo "--- server: JAVA_TOOL_OPTIONS='$java_opts -XX:MaxRAM=$max_ram' (chart limit $limit), $workers workers"
-JAVA_TOOL_OPTIONS="$java_opts -XX:MaxRAM=$max_ram" \
+MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" JAVA_TOOL_OPTIONS="$java_opts -XX:MaxRAM=$max_ram" \
 SAFEGUARD_ADMISSION_WORKERS="$workers" SAFEGUARD_POLICY_PATH="$work/policy.yaml" \
   java -Dquarkus.http.ssl-port="$port" -Dquarkus.management.port="$management" \
        -jar target/quarkus-app/quarkus-run.jar >"$work/server.log" 2>&1 &
