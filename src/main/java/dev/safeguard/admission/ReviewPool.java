@@ -202,6 +202,10 @@ public class ReviewPool {
     /** Answers per on-internal-error; runs on a timer thread or on the worker that failed. */
     private void answerUndecided(Review review, String reason, String what, Throwable error) {
         if (review.answer.isDone()) {
+            if (error != null) {
+                LOG.warnf("review %s failed after it was answered at its deadline: %s",
+                        review.scan == null ? "?" : Messages.cap(review.scan.uid(), 64), what);
+            }
             return;
         }
         try {
