@@ -36,7 +36,8 @@ import org.jboss.logging.Logger;
  *       on-internal-error ({@code reason="deadline"}); its worker is interrupted and its late decision is
  *       discarded. The API server always gets an answer before its own timeout. A rule evaluation cannot be
  *       stopped from outside, so the worker may run on: while it does, the pool adds a thread in its place
- *       (at most {@code workers} extra), so that one slow rule does not take capacity from other reviews.</li>
+ *       (at most {@code safeguard.admission.max-extra-workers}), so that a slow rule does not take capacity
+ *       from other reviews.</li>
  *   <li>Everything a review throws, {@link Error}s included (a rule's StackOverflowError or
  *       OutOfMemoryError), is answered per on-internal-error ({@code reason="exception"} or {@code "error"}).</li>
  * </ul>
@@ -56,6 +57,7 @@ public class ReviewPool {
     private final AtomicLong inFlightBytes = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final int baseWorkers;
+    private final int maxExtraWorkers;
     /** Threads added in place of workers still running past their deadline; guarded by this. */
     private int extraWorkers;
 
@@ -64,6 +66,7 @@ public class ReviewPool {
             @ConfigProperty(name = "safeguard.admission.deadline", defaultValue = "3s") Duration deadline,
             @ConfigProperty(name = "safeguard.admission.workers", defaultValue = "0") int workers,
             @ConfigProperty(name = "safeguard.admission.queue", defaultValue = "64") int queue,
+            @ConfigProperty(name = "safeguard.admission.max-extra-workers", defaultValue = "8") int maxExtraWorkers,
             @ConfigProperty(name = "safeguard.admission.max-in-flight-bytes", defaultValue = "48M")
             io.quarkus.runtime.configuration.MemorySize maxInFlightBytes) {
         this.reader = reader;
@@ -73,6 +76,7 @@ public class ReviewPool {
         this.maxInFlightBytes = maxInFlightBytes.asLongValue();
         int threads = workers > 0 ? workers : Math.max(2, Runtime.getRuntime().availableProcessors());
         this.baseWorkers = threads;
+        this.maxExtraWorkers = Math.max(0, maxExtraWorkers);
         this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(Math.max(1, queue)), daemon("safeguard-review-"),
                 new ThreadPoolExecutor.AbortPolicy());
@@ -160,7 +164,7 @@ public class ReviewPool {
 
     /** Adds ({@code +1}) or removes ({@code -1}) a thread standing in for a worker held past its deadline. */
     private synchronized boolean resize(int change) {
-        if (change > 0 && extraWorkers >= baseWorkers) {
+        if (change > 0 && extraWorkers >= maxExtraWorkers) {
             return false;
         }
         extraWorkers += change;
