@@ -54,9 +54,17 @@ final class CheckCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH",
-            description = "Manifest files, directories, or '-' for standard input.")
+    @Parameters(arity = "0..*", paramLabel = "PATH",
+            description = "Manifest files, directories, or '-' for standard input (or --cluster).")
     List<String> paths;
+
+    @Option(names = "--cluster",
+            description = "Judge what the kubeconfig's cluster runs now instead of files (read-only: one LIST per kind).")
+    boolean cluster;
+
+    @Option(names = "--context", paramLabel = "NAME",
+            description = "With --cluster: the kubeconfig context to use (default: the current one).")
+    String context;
 
     @Mixin
     PolicyOption policyOption;
@@ -73,7 +81,8 @@ final class CheckCommand implements Callable<Integer> {
 
     @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
             description = "The namespace the manifests will be applied to: objects without metadata.namespace "
-                    + "are judged as in NS. Without it they are in an unknown namespace (not 'default').")
+                    + "are judged as in NS. Without it they are in an unknown namespace (not 'default'). "
+                    + "With --cluster: only this namespace.")
     String namespace;
 
     @Option(names = "--stdin-name", paramLabel = "NAME", defaultValue = "<stdin>",
@@ -90,6 +99,7 @@ final class CheckCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--fail-on must be deny, warn or audit, not off");
         }
+        Inputs.validate(spec, paths, cluster, context);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // Compiling the rules is most of a short run: do it while the manifests are read.
@@ -105,13 +115,20 @@ final class CheckCommand implements Callable<Integer> {
             thread.start();
         });
         ManifestReader.Bundle bundle;
-        try {
-            bundle = new ManifestReader(blankToNull(namespace), parent.stdin(), stdinName).read(paths);
-        } catch (ManifestException e) {
-            policy(loading); // a bad policy is reported first, whatever the manifests
-            throw e;
+        Policy policy;
+        if (cluster) {
+            policy = policy(loading); // the policy says which kinds to read
+            bundle = new ClusterReader(blankToNull(context), blankToNull(namespace)).read(policy);
+        } else {
+            try {
+                bundle = new ManifestReader(blankToNull(namespace), parent.stdin(), stdinName).read(paths);
+            } catch (ManifestException e) {
+                policy(loading); // a bad policy is reported first, whatever the manifests
+                throw e;
+            }
+            policy = policy(loading);
         }
-        CheckReport report = check(policy(loading), bundle);
+        CheckReport report = check(policy, bundle);
 
         // Machine-readable formats own stdout; what a person should still read goes to stderr.
         for (String skipped : bundle.skipped()) {

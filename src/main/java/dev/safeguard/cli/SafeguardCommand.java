@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = SafeguardCommand.Version.class,
         description = "Kubernetes safeguard rules: the admission webhook (serve) and the same rules on manifests.",
-        subcommands = {CheckCommand.class, RulesCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CheckCommand.class, ReadinessCommand.class, RulesCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run without a command, or with 'serve', to start the admission webhook; with 'audit', the "
                 + "background audit of what runs in the cluster."})
 public final class SafeguardCommand implements Runnable {

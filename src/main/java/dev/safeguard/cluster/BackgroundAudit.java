@@ -283,6 +283,10 @@ public class BackgroundAudit {
         String namespace = ObjectTree.string(object, "metadata", "namespace");
         String key = namespace == null ? CLUSTER : namespace;
         ObjectKey objectKey = new ObjectKey(kind, key, ObjectTree.string(object, "metadata", "name"));
+        if (ApiObjects.isRolloutHistory(object)) {
+            Map<ObjectKey, Judged> judged = standing.get(key);
+            return judged != null && judged.remove(objectKey) != null;
+        }
         Decision decision = engine.decide(policy, new Subject(object, null, "CREATE", namespace, Map.of(), false,
                 Subject.Origin.MANIFEST), cluster);
         List<AuditReport.Finding> findings = AuditReport.findings(policy, decision, object);
@@ -305,7 +309,7 @@ public class BackgroundAudit {
     private Set<String> existingReports() {
         Set<String> namespaces = new HashSet<>();
         try {
-            for (GenericKubernetesResource report : clients.get().genericKubernetesResources(definition("x"))
+            for (GenericKubernetesResource report : clients.get().genericKubernetesResources(reportDefinition(false))
                     .inAnyNamespace().withLabel("app.kubernetes.io/managed-by", AuditReport.SOURCE).list().getItems()) {
                 namespaces.add(report.getMetadata().getNamespace());
                 written.put(report.getMetadata().getNamespace(), 0);
@@ -368,7 +372,7 @@ public class BackgroundAudit {
         KubernetesClient client = clients.get();
         GenericKubernetesResource report = client.getKubernetesSerialization().convertValue(document,
                 GenericKubernetesResource.class);
-        var resources = client.genericKubernetesResources(definition(namespace));
+        var resources = client.genericKubernetesResources(reportDefinition(namespace.equals(CLUSTER)));
         (namespace.equals(CLUSTER) ? resources.resource(report) : resources.inNamespace(namespace).resource(report))
                 .fieldManager(AuditReport.SOURCE).forceConflicts().serverSideApply();
         written.put(namespace, hash);
@@ -379,15 +383,14 @@ public class BackgroundAudit {
         if (!written.containsKey(namespace)) {
             return;
         }
-        var resources = clients.get().genericKubernetesResources(definition(namespace));
+        var resources = clients.get().genericKubernetesResources(reportDefinition(namespace.equals(CLUSTER)));
         (namespace.equals(CLUSTER) ? resources.withName(AuditReport.NAME)
                 : resources.inNamespace(namespace).withName(AuditReport.NAME)).delete();
         written.remove(namespace);
         metrics.reportWrite("success");
     }
 
-    private ResourceDefinitionContext definition(String namespace) {
-        boolean clusterScoped = namespace.equals(CLUSTER);
+    private ResourceDefinitionContext reportDefinition(boolean clusterScoped) {
         return new ResourceDefinitionContext.Builder().withGroup(format.group).withVersion(format.version)
                 .withKind(clusterScoped ? format.clusterKind : format.kind)
                 .withPlural(clusterScoped ? format.clusterPlural : format.plural)

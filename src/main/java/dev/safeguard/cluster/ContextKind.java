@@ -1,7 +1,6 @@
 package dev.safeguard.cluster;
 
 import dev.safeguard.rules.ApiResource;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.Optional;
 import java.util.Set;
 
@@ -21,12 +20,5 @@ final class ContextKind {
 
     static Optional<ApiResource> of(String kind) {
         return WATCHABLE.contains(kind) ? ApiResource.of(kind) : Optional.empty();
-    }
-
-    static ResourceDefinitionContext definition(ApiResource resource) {
-        return new ResourceDefinitionContext.Builder()
-                .withGroup(resource.group()).withVersion(resource.version()).withPlural(resource.plural())
-                .withKind(resource.kind()).withNamespaced(resource.namespaced())
-                .build();
     }
 }

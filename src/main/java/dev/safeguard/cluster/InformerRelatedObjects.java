@@ -116,7 +116,7 @@ public class InformerRelatedObjects implements RelatedObjects {
             return;
         }
         ApiResource kind = known.get();
-        SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(ContextKind.definition(kind))
+        SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(ApiObjects.definition(kind))
                 .inAnyNamespace().runnableInformer(0);
         // The namespace index is on by default (Cache.NAMESPACE_INDEX); list() reads through it.
         KindCache cache = new KindCache(kind,
@@ -298,7 +298,7 @@ public class InformerRelatedObjects implements RelatedObjects {
         try {
             KubernetesClient client = clients.get();
             GenericKubernetesResource found = CompletableFuture.supplyAsync(() -> client
-                    .genericKubernetesResources(ContextKind.definition(cache.kind()))
+                    .genericKubernetesResources(ApiObjects.definition(cache.kind()))
                     .inNamespace(namespace).withName(name).get())
                     .get(lookupTimeout.toMillis(), TimeUnit.MILLISECONDS);
             LOG.debugf("ownership: %s %s/%s not cached yet, found by GET: %s", kind, namespace, name, found != null);

@@ -1,10 +1,8 @@
 package dev.safeguard.cluster;
 
 import dev.safeguard.rules.ApiResource;
-import dev.safeguard.rules.ObjectTree;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -101,17 +99,8 @@ final class KindCache {
     }
 
     /** The normalised tree of one object, with kind and apiVersion set and managedFields left out. */
-    @SuppressWarnings("unchecked")
     Map<String, Object> convert(Object object) {
-        Map<String, Object> map = new LinkedHashMap<>(toMap.apply(object));
-        map.put("kind", kind.kind());
-        map.put("apiVersion", kind.apiVersion());
-        if (map.get("metadata") instanceof Map<?, ?> metadata && metadata.containsKey("managedFields")) {
-            Map<String, Object> trimmed = new LinkedHashMap<>((Map<String, Object>) metadata);
-            trimmed.remove("managedFields");
-            map.put("metadata", trimmed);
-        }
-        return (Map<String, Object>) ObjectTree.ofValue(map);
+        return ApiObjects.tree(toMap.apply(object), kind);
     }
 
     private static String key(HasMetadata object) {

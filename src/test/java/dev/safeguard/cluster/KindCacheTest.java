@@ -112,7 +112,7 @@ class KindCacheTest {
         assertThat(ContextKind.WATCHABLE).containsAll(kinds);
         assertThat(ContextKind.of("HorizontalPodAutoscaler").orElseThrow().apiVersion()).isEqualTo("autoscaling/v2");
         assertThat(ContextKind.of("Service").orElseThrow().apiVersion()).isEqualTo("v1");
-        assertThat(ContextKind.definition(ContextKind.of("Service").orElseThrow()).getPlural()).isEqualTo("services");
+        assertThat(ApiObjects.definition(ContextKind.of("Service").orElseThrow()).getPlural()).isEqualTo("services");
     }
 
     @Test
