@@ -72,7 +72,9 @@ class HostileInputTest extends WebhookTestBase {
         assertThat(texts(response.path("warnings"))).anyMatch(w -> w.contains("not decided within the 1500ms deadline"));
         assertThat(tookMillis).as("answered at the deadline, well before the API server's timeout")
                 .isBetween(HostileInputProfile.DEADLINE_MILLIS - 100, HostileInputProfile.DEADLINE_MILLIS + 1_500);
-        assertThat(others).as("other reviews (ms) while the slow rule runs").allMatch(ms -> ms < 1_000);
+        // none of them waited for the slow one (each well below the deadline), and typically a few ms
+        assertThat(others).as("other reviews (ms) while the slow rule runs").allMatch(ms -> ms < 1_200);
+        assertThat(others.stream().sorted().toList().get(others.size() / 2)).as("median (ms)").isLessThan(200L);
         double after = MetricsScrape.value(MetricsScrape.scrape(), "safeguard_admission_internal_errors_total",
                 "reason=\"deadline\"");
         assertThat(after - before).isEqualTo(1.0);

@@ -273,7 +273,7 @@ class CheckCommandTest {
         Cli.Run run = run("check");
 
         assertThat(run.exit()).isEqualTo(SafeguardCommand.BAD_INPUT);
-        assertThat(run.err()).contains("Missing required parameter");
+        assertThat(run.err()).contains("nothing to check: give manifest paths");
     }
 
     @Test
