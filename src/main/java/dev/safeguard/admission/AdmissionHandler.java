@@ -91,9 +91,9 @@ public class AdmissionHandler {
         Policy policy = policies.current();
         if (!scan.operationEvaluated() || policy.excludes(scan.namespace())) {
             return new Outcome(AdmissionResponses.allow(scan.uid(), List.of()),
-                    () -> metrics.recordRequest(scan.kind(), scan.operation(), "allow", false, since(started)));
+                    () -> metrics.recordRequest(scan.kind(), scan.operation(), "allow", scan.dryRun(), since(started)));
         }
-        return overLimit(scan.uid(), scan.kind(), scan.operation(), scan.namespace(), scan.name(), false,
+        return overLimit(scan.uid(), scan.kind(), scan.operation(), scan.namespace(), scan.name(), scan.dryRun(),
                 scan.exceeded(), policy.mode(), started);
     }
 
@@ -118,8 +118,8 @@ public class AdmissionHandler {
      * The answer when the rules gave none: per safeguard.admission.on-internal-error, counted by reason
      * (deadline, overloaded, exception, error) and logged with {@code what} happened.
      */
-    Outcome internalError(String uid, String kind, String operation, String namespace, String name, String reason,
-            String what, Throwable error, long started) {
+    Outcome internalError(String uid, String kind, String operation, String namespace, String name, boolean dryRun,
+            String reason, String what, Throwable error, long started) {
         AdmissionReview review = allowOnInternalError
                 ? AdmissionResponses.allow(uid, List.of("[kube-safeguard] " + Messages.cap(what, 160)
                         + ": request allowed (on-internal-error=allow)"))
@@ -137,7 +137,7 @@ public class AdmissionHandler {
             }
             metrics.recordInternalError(reason);
             metrics.recordRuleError("internal");
-            metrics.recordRequest(kind, operation, allowOnInternalError ? "allow" : "deny", false, since(started));
+            metrics.recordRequest(kind, operation, allowOnInternalError ? "allow" : "deny", dryRun, since(started));
         });
     }
 

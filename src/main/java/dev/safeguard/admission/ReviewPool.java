@@ -2,6 +2,7 @@ package dev.safeguard.admission;
 
 import dev.safeguard.metrics.SafeguardMetrics;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.core.MediaType;
@@ -42,6 +43,7 @@ import org.jboss.logging.Logger;
  *       OutOfMemoryError), is answered per on-internal-error ({@code reason="exception"} or {@code "error"}).</li>
  * </ul>
  */
+@Startup
 @ApplicationScoped
 public class ReviewPool {
 
@@ -225,7 +227,7 @@ public class ReviewPool {
                 return;
             }
             AdmissionHandler.Outcome outcome = handler.internalError(scan.uid(), scan.kind(), scan.operation(),
-                    scan.namespace(), scan.name(), reason, what, error, review.started);
+                    scan.namespace(), scan.name(), scan.dryRun(), reason, what, error, review.started);
             complete(review, Response.ok(outcome.review(), MediaType.APPLICATION_JSON_TYPE).build(), outcome);
         } catch (Throwable e) {
             // Last resort: never leave the request hanging.

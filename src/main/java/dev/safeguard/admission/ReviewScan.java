@@ -25,7 +25,7 @@ final class ReviewScan {
      * @param exceeded  the first structural limit broken, or null
      * @param malformed the body is not well-formed JSON (the reader says why)
      */
-    record Result(String uid, String operation, String kind, String namespace, String name,
+    record Result(String uid, String operation, String kind, String namespace, String name, boolean dryRun,
             InputLimits.Exceeded exceeded, boolean malformed) {
 
         boolean operationEvaluated() {
@@ -86,9 +86,10 @@ final class ReviewScan {
         String kind = null;
         String namespace = null;
         String name = null;
+        boolean dryRun = false;
         try (JsonParser parser = factory.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return new Result(null, null, null, null, null, null, true);
+                return new Result(null, null, null, null, null, false, null, true);
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
@@ -100,7 +101,9 @@ final class ReviewScan {
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String key = parser.currentName();
                     JsonToken token = parser.nextToken();
-                    if (token == JsonToken.VALUE_STRING) {
+                    if ("dryRun".equals(key) && token == JsonToken.VALUE_TRUE) {
+                        dryRun = true;
+                    } else if (token == JsonToken.VALUE_STRING) {
                         switch (key) {
                             case "uid" -> uid = parser.getText();
                             case "operation" -> operation = parser.getText();
@@ -124,9 +127,9 @@ final class ReviewScan {
                 }
                 break;
             }
-            return new Result(uid, operation, kind, namespace, name, null, false);
+            return new Result(uid, operation, kind, namespace, name, dryRun, null, false);
         } catch (IOException e) {
-            return new Result(uid, operation, kind, namespace, name, null, true);
+            return new Result(uid, operation, kind, namespace, name, dryRun, null, true);
         }
     }
 
@@ -143,6 +146,7 @@ final class ReviewScan {
         private String requestKind;
         private String namespace;
         private String name;
+        private boolean dryRun;
 
         private void grow() {
             int size = names.length * 2;
@@ -192,6 +196,9 @@ final class ReviewScan {
             if (token == JsonToken.VALUE_STRING) {
                 parser.getTextLength(); // decodes the string now, so the length constraint applies to every string
                 remember(parser);
+            } else if (token == JsonToken.VALUE_TRUE && depth == 2 && "request".equals(names[1])
+                    && "dryRun".equals(names[2])) {
+                dryRun = true;
             }
             return null;
         }
@@ -237,7 +244,7 @@ final class ReviewScan {
         }
 
         Result result(InputLimits.Exceeded exceeded, boolean malformed) {
-            return new Result(uid, operation, requestKind, namespace, name, exceeded, malformed);
+            return new Result(uid, operation, requestKind, namespace, name, dryRun, exceeded, malformed);
         }
     }
 }

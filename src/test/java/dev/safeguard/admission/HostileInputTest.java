@@ -70,11 +70,12 @@ class HostileInputTest extends WebhookTestBase {
         // on-internal-error=allow (the default): allowed, and the user is told why
         assertThat(response.path("allowed").asBoolean()).isTrue();
         assertThat(texts(response.path("warnings"))).anyMatch(w -> w.contains("not decided within the 1500ms deadline"));
-        assertThat(tookMillis).as("answered at the deadline, well before the API server's timeout")
-                .isBetween(HostileInputProfile.DEADLINE_MILLIS - 100, HostileInputProfile.DEADLINE_MILLIS + 1_500);
+        // the rule alone needs several seconds more than that
+        assertThat(tookMillis).as("answered at the deadline, not when the rule is done")
+                .isBetween(HostileInputProfile.DEADLINE_MILLIS - 100, HostileInputProfile.DEADLINE_MILLIS + 2_500);
         // none of them waited for the slow one (each well below the deadline), and typically a few ms
-        assertThat(others).as("other reviews (ms) while the slow rule runs").allMatch(ms -> ms < 1_200);
-        assertThat(others.stream().sorted().toList().get(others.size() / 2)).as("median (ms)").isLessThan(200L);
+        assertThat(others).as("other reviews (ms) while the slow rule runs").allMatch(ms -> ms < 1_500);
+        assertThat(others.stream().sorted().toList().get(others.size() / 2)).as("median (ms)").isLessThan(300L);
         double after = MetricsScrape.value(MetricsScrape.scrape(), "safeguard_admission_internal_errors_total",
                 "reason=\"deadline\"");
         assertThat(after - before).isEqualTo(1.0);
