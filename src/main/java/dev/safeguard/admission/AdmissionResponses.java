@@ -76,7 +76,7 @@ final class AdmissionResponses {
             Map<String, String> annotations = new LinkedHashMap<>();
             for (Violation violation : decision.audited()) {
                 // The API server prefixes keys with the webhook name: validate.safeguard.dev/<rule-id>.
-                annotations.put(violation.ruleId(), Messages.cap(violation.message(), MAX_AUDIT_VALUE_LENGTH));
+                annotations.put(violation.ruleId(), truncate(violation.message(), MAX_AUDIT_VALUE_LENGTH));
             }
             response.withAuditAnnotations(annotations);
         }
@@ -129,7 +129,14 @@ final class AdmissionResponses {
 
     private static String truncate(String text, int max) {
         // ASCII "...": warnings travel as HTTP Warning headers, which clients may decode as ISO-8859-1.
-        return Messages.cap(text, max);
+        if (text.length() <= max) {
+            return text;
+        }
+        int cut = max - 3;
+        if (Character.isHighSurrogate(text.charAt(cut - 1))) {
+            cut--; // never split a surrogate pair
+        }
+        return text.substring(0, cut) + "...";
     }
 
     private static AdmissionReview review(AdmissionResponse response) {
