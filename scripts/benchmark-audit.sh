@@ -6,7 +6,7 @@
 # and the number of report objects. See docs/performance.md.
 #
 # Usage: scripts/benchmark-audit.sh [--workloads N] [--namespaces M] [--heap SIZE]
-#   defaults: 10000 workloads, 200 namespaces, -Xmx256m
+#   defaults: 10000 workloads, 200 namespaces, -Xmx256m; HISTOGRAM=true prints the live heap's top classes
 # Builds the jar and the test classes first when missing.
 set -euo pipefail
 
@@ -30,4 +30,4 @@ fi
 ./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/benchmark-classpath.txt \
   -Dmdep.includeScope=test
 exec java -cp "target/test-classes:target/classes:$(cat target/benchmark-classpath.txt)" \
-  -Dworkloads="$WORKLOADS" -Dnamespaces="$NAMESPACES" -Dheap="$HEAP" dev.safeguard.bench.AuditBenchmark
+  -Dhistogram="${HISTOGRAM:-false}" -Dworkloads="$WORKLOADS" -Dnamespaces="$NAMESPACES" -Dheap="$HEAP" dev.safeguard.bench.AuditBenchmark

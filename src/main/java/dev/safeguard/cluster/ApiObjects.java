@@ -49,6 +49,6 @@ public final class ApiObjects {
             trimmed.remove("managedFields");
             map.put("metadata", trimmed);
         }
-        return (Map<String, Object>) ObjectTree.ofValue(map);
+        return (Map<String, Object>) ObjectTree.ofValueInterned(map);
     }
 }
