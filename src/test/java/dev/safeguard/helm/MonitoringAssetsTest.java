@@ -42,7 +42,10 @@ class MonitoringAssetsTest {
             "safeguard_audit_scan_duration_seconds_max",
             "safeguard_audit_update_duration_seconds_count", "safeguard_audit_update_duration_seconds_sum",
             "safeguard_audit_update_duration_seconds_max",
-            "safeguard_audit_last_full_sync_timestamp_seconds", "safeguard_audit_report_writes_total");
+            "safeguard_audit_last_full_sync_timestamp_seconds", "safeguard_audit_report_writes_total",
+            // the review path and TLS
+            "safeguard_admission_internal_errors_total", "safeguard_admission_input_limit_exceeded_total",
+            "safeguard_admission_in_flight", "safeguard_tls_reloads_total", "safeguard_tls_cert_expiry_seconds");
 
     /** The scrape jobs the chart's ServiceMonitor makes: the webhook's Service and the audit's (their name label). */
     static final Set<String> JOBS = Set.of("kube-safeguard", "kube-safeguard-audit");
@@ -232,6 +235,12 @@ class MonitoringAssetsTest {
                 .anyMatch(e -> e.contains("histogram_quantile(0.99") && e.strip().endsWith("> 4"));
         assertThat(expressions).as("reload failures")
                 .anyMatch(e -> e.contains("safeguard_policy_reloads_total{result=\"failure\"}"));
+        assertThat(names).contains("KubeSafeguardCertificateRejected", "KubeSafeguardCertificateExpiresSoon",
+                "KubeSafeguardReviewsUndecided");
+        assertThat(expressions).as("certificate expiry")
+                .anyMatch(e -> e.contains("safeguard_tls_cert_expiry_seconds"))
+                .anyMatch(e -> e.contains("safeguard_tls_reloads_total{result=\"rejected\"}"))
+                .anyMatch(e -> e.contains("safeguard_admission_internal_errors_total"));
     }
 
     @Test
