@@ -116,3 +116,119 @@ key: {{ $cert.Key | b64enc }}
 {{- define "kube-safeguard.intOrString" -}}
 {{- if kindIs "string" . }}{{ quote . }}{{ else }}{{ int64 . }}{{ end }}
 {{- end }}
+
+{{/*
+Background audit (audit-*.yaml). Its pods must never match the webhook's selector labels: the webhook's
+Service, PodDisruptionBudget, NetworkPolicy and topology spread select {name, instance}, and a Deployment's
+selector cannot change on upgrade. So the audit's app.kubernetes.io/name is <name>-audit.
+*/}}
+{{- define "kube-safeguard.auditName" -}}
+{{- printf "%s-audit" (include "kube-safeguard.fullname" . | trunc 57 | trimSuffix "-") }}
+{{- end }}
+
+{{/* The audit's app.kubernetes.io/name, and so its Prometheus job (jobLabel of the ServiceMonitor). */}}
+{{- define "kube-safeguard.auditAppName" -}}
+{{- printf "%s-audit" (include "kube-safeguard.name" . | trunc 57 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "kube-safeguard.auditSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "kube-safeguard.auditAppName" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "kube-safeguard.auditLabels" -}}
+helm.sh/chart: {{ include "kube-safeguard.chart" . }}
+{{ include "kube-safeguard.auditSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: background-audit
+app.kubernetes.io/part-of: kube-safeguard
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "kube-safeguard.auditServiceAccountName" -}}
+{{- if .Values.audit.serviceAccount.create }}
+{{- default (include "kube-safeguard.auditName" .) .Values.audit.serviceAccount.name }}
+{{- else }}
+{{- required "audit.serviceAccount.name is required when audit.serviceAccount.create is false" .Values.audit.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+What the rules judge and need as context, read-only: the webhook's ClusterRole and the audit's share it, so
+both see the same kinds (plus rbac.extraReadRules).
+*/}}
+{{- define "kube-safeguard.readRules" -}}
+- apiGroups: [""]
+  resources: [pods, services, namespaces, replicationcontrollers]
+  verbs: [get, list, watch]
+- apiGroups: [apps]
+  resources: [deployments, statefulsets, daemonsets, replicasets]
+  verbs: [get, list, watch]
+- apiGroups: [batch]
+  resources: [jobs, cronjobs]
+  verbs: [get, list, watch]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [get, list, watch]
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [get, list, watch]
+{{- range .Values.rbac.extraReadRules }}
+- apiGroups: {{ toJson .apiGroups }}
+  resources: {{ toJson .resources }}
+  verbs: [get, list, watch]
+{{- end }}
+{{- end }}
+
+{{/* The name of every report the audit writes (the Java side's contract; the audit's RBAC names it). */}}
+{{- define "kube-safeguard.reportName" -}}
+kube-safeguard
+{{- end }}
+
+{{/* CRD schema (crds.yaml): a reference to one object, as core/v1 ObjectReference. */}}
+{{- define "kube-safeguard.crdObjectReference" -}}
+type: object
+x-kubernetes-map-type: atomic
+properties:
+  apiVersion:
+    type: string
+  kind:
+    type: string
+  namespace:
+    type: string
+  name:
+    type: string
+  uid:
+    type: string
+  resourceVersion:
+    type: string
+  fieldPath:
+    type: string
+{{- end }}
+
+{{/* CRD schema (crds.yaml): a metav1 LabelSelector. */}}
+{{- define "kube-safeguard.crdLabelSelector" -}}
+type: object
+x-kubernetes-map-type: atomic
+properties:
+  matchLabels:
+    type: object
+    additionalProperties:
+      type: string
+  matchExpressions:
+    type: array
+    x-kubernetes-list-type: atomic
+    items:
+      type: object
+      required: [key, operator]
+      properties:
+        key:
+          type: string
+        operator:
+          type: string
+        values:
+          type: array
+          x-kubernetes-list-type: atomic
+          items:
+            type: string
+{{- end }}

@@ -33,12 +33,29 @@ final class AdmissionResponses {
                 .withWarnings(warnings.isEmpty() ? null : shorten(warnings)).build());
     }
 
-    /** Used only when safeguard.admission.on-internal-error=deny and deciding failed. */
-    static AdmissionReview internalErrorDenial(String uid, Exception error) {
+    /**
+     * Used only when safeguard.admission.on-internal-error=deny and the rules gave no answer;
+     * {@code what} says why ("not decided within the 4s deadline", "IllegalStateException").
+     */
+    static AdmissionReview internalErrorDenial(String uid, String what) {
         return review(new AdmissionResponseBuilder().withUid(uid).withAllowed(false)
                 .withStatus(new StatusBuilder().withCode(500).withReason("InternalError")
-                        .withMessage("kube-safeguard could not decide this request (" + error.getClass().getSimpleName()
+                        .withMessage("kube-safeguard could not decide this request (" + Messages.cap(what, 256)
                                 + "); denied because safeguard.admission.on-internal-error=deny")
+                        .build())
+                .build());
+    }
+
+    /**
+     * An object over an input limit, in enforce mode: denied without running the rules, saying which limit
+     * and where. {@code reference} is "Deployment shop/web".
+     */
+    static AdmissionReview inputLimitDenial(String uid, String reference, String limitMessage) {
+        return review(new AdmissionResponseBuilder().withUid(uid).withAllowed(false)
+                .withStatus(new StatusBuilder().withCode(403).withReason("Forbidden")
+                        .withMessage(Messages.cap(reference, 300) + " is too large for kube-safeguard to judge: "
+                                + Messages.cap(limitMessage, 1_024)
+                                + ". Split it up, or raise the limit in the webhook's configuration.")
                         .build())
                 .build());
     }
@@ -76,13 +93,26 @@ final class AdmissionResponses {
     static String denialMessage(Decision decision) {
         List<RuleResult> denied = decision.denied();
         boolean errors = denied.stream().anyMatch(result -> result.status() == RuleResult.Status.ERROR);
-        StringBuilder message = new StringBuilder(decision.objectReference())
+        StringBuilder message = new StringBuilder(Messages.cap(decision.objectReference(), 300))
                 .append(errors ? " is denied by " : " violates ").append(denied.size())
                 .append(denied.size() == 1 ? " kube-safeguard rule:" : " kube-safeguard rules:");
+        List<String> lines = new ArrayList<>();
         for (RuleResult result : denied) {
-            message.append("\n").append(result.describe());
+            lines.add(result.describe());
         }
-        decision.ownershipLine().ifPresent(line -> message.append("\n").append(line));
+        decision.ownershipLine().ifPresent(lines::add);
+        // Each line capped; the whole message within MAX_STATUS_MESSAGE, ending with "... and N more".
+        int budget = Messages.MAX_STATUS_MESSAGE - message.length() - 80;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = Messages.cap(lines.get(i), Messages.MAX_DENIAL_LINE);
+            if (line.length() + 1 > budget) {
+                message.append("\n... and ").append(lines.size() - i)
+                        .append(" more (the webhook log and `safeguard check` list them all)");
+                break;
+            }
+            message.append('\n').append(line);
+            budget -= line.length() + 1;
+        }
         return message.toString();
     }
 
@@ -101,7 +131,14 @@ final class AdmissionResponses {
 
     private static String truncate(String text, int max) {
         // ASCII "...": warnings travel as HTTP Warning headers, which clients may decode as ISO-8859-1.
-        return text.length() <= max ? text : text.substring(0, max - 3) + "...";
+        if (text.length() <= max) {
+            return text;
+        }
+        int cut = max - 3;
+        if (Character.isHighSurrogate(text.charAt(cut - 1))) {
+            cut--; // never split a surrogate pair
+        }
+        return text.substring(0, cut) + "...";
     }
 
     private static AdmissionReview review(AdmissionResponse response) {

@@ -1,46 +1,32 @@
 package dev.safeguard.admission;
 
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
-import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.concurrent.CompletionStage;
 
 /** POST /validate: AdmissionReview admission.k8s.io/v1 in, AdmissionReview out. */
 @Path("/validate")
 public class ValidateResource {
 
-    private final AdmissionReviewReader reader;
-    private final AdmissionHandler handler;
+    private final ReviewPool reviews;
 
-    public ValidateResource(AdmissionReviewReader reader, AdmissionHandler handler) {
-        this.reader = reader;
-        this.handler = handler;
+    public ValidateResource(ReviewPool reviews) {
+        this.reviews = reviews;
     }
 
     /**
-     * Runs on a worker thread, not the I/O thread: deciding is in-memory CPU work of microseconds, but an
-     * owner the informer has not delivered yet is looked up with one bounded GET (see
-     * InformerRelatedObjects), and a slow review must never stall every other connection of its event loop.
+     * Runs on the I/O thread only to hand the body to the {@link ReviewPool}: scanning, parsing and deciding
+     * (and the one bounded GET an owner lookup may make) run on its bounded workers, with a deadline, so a slow
+     * review never stalls the other connections of an event loop and is always answered in time.
      */
     @POST
-    @Blocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response validate(byte[] body) {
-        AdmissionRequest request;
-        try {
-            request = reader.read(body);
-        } catch (BadAdmissionReviewException e) {
-            return Response.status(Response.Status.BAD_REQUEST)
-                    .type(MediaType.TEXT_PLAIN_TYPE)
-                    .entity("kube-safeguard: " + e.getMessage() + "\n")
-                    .build();
-        }
-        AdmissionReview review = handler.handle(request);
-        return Response.ok(review, MediaType.APPLICATION_JSON_TYPE).build();
+    public CompletionStage<Response> validate(byte[] body) {
+        return reviews.submit(body);
     }
 }

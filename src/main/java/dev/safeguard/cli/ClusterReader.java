@@ -20,7 +20,8 @@ import java.util.TreeSet;
  * {@code --cluster}: what a cluster runs now, read with the kubeconfig's credentials (as kubectl would), as the
  * {@link ManifestReader.Bundle} that {@code check} and {@code readiness} judge. Reads every kind the policy's
  * enabled rules judge, the kinds their context rules look at, and the owner kinds whose objects inherit
- * verdicts, so that a Pod of a Deployment is reported as inherited, not twice. One LIST per kind.
+ * verdicts, so that a Pod of a Deployment is reported as inherited, not twice. One LIST per kind. ReplicaSets a
+ * Deployment scaled to zero and keeps as rollout history run nothing and are left out.
  */
 final class ClusterReader {
 
@@ -72,7 +73,10 @@ final class ClusterReader {
                 for (GenericKubernetesResource item : items) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> listed = client.getKubernetesSerialization().convertValue(item, Map.class);
-                    manifests.add(new Manifest(source, 1, ++index, 0, ApiObjects.tree(listed, resource)));
+                    Map<String, Object> object = ApiObjects.tree(listed, resource);
+                    if (!ApiObjects.isRolloutHistory(object)) {
+                        manifests.add(new Manifest(source, 1, ++index, 0, object));
+                    }
                 }
             }
         } catch (KubernetesClientException e) {

@@ -1,6 +1,7 @@
 package dev.safeguard.cluster;
 
 import dev.safeguard.rules.ApiResource;
+import dev.safeguard.rules.ControllerReference;
 import dev.safeguard.rules.ObjectTree;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.LinkedHashMap;
@@ -25,6 +26,16 @@ public final class ApiObjects {
     }
 
     /**
+     * True for a ReplicaSet its Deployment scaled to zero and keeps only as rollout history (revisionHistoryLimit):
+     * it runs nothing, and its template is an old revision, so judging "what runs" leaves it out.
+     */
+    public static boolean isRolloutHistory(Map<String, Object> object) {
+        return "ReplicaSet".equals(ObjectTree.string(object, "kind"))
+                && ObjectTree.get(object, "spec", "replicas") instanceof Number replicas && replicas.longValue() == 0
+                && ControllerReference.of(object) != null;
+    }
+
+    /**
      * A listed object (as a JSON-like map) as the engine reads it: {@code kind} and {@code apiVersion} set (list
      * results lack them), {@code metadata.managedFields} left out (large, and no rule reads them), normalised.
      */
@@ -38,6 +49,6 @@ public final class ApiObjects {
             trimmed.remove("managedFields");
             map.put("metadata", trimmed);
         }
-        return (Map<String, Object>) ObjectTree.ofValue(map);
+        return (Map<String, Object>) ObjectTree.ofValueInterned(map);
     }
 }

@@ -8,11 +8,9 @@ import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.ObjectTree;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.PolicyEngine;
-import dev.safeguard.rules.RuleEngine;
 import dev.safeguard.rules.RuleResult;
 import dev.safeguard.rules.RuleSet;
 import dev.safeguard.rules.Subject;
-import dev.safeguard.rules.Workload;
 import dev.safeguard.server.PolicyHolder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -32,7 +30,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
@@ -72,6 +74,13 @@ public class BackgroundAudit {
     private final Instance<KubernetesClient> clients;
     private final AuditMetrics metrics;
     private final PolicyEngine engine = new PolicyEngine();
+    /** Report writes in flight at once. */
+    private static final int WRITERS = 8;
+    private final ExecutorService writers = Executors.newFixedThreadPool(WRITERS, task -> {
+        Thread thread = new Thread(task, "safeguard-audit-writer");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     // Written by informer threads, drained by the audit thread.
     private final Set<ObjectKey> changed = ConcurrentHashMap.newKeySet();
@@ -133,6 +142,7 @@ public class BackgroundAudit {
         if (thread != null) {
             thread.interrupt();
         }
+        writers.shutdownNow();
     }
 
     public boolean enabled() {
@@ -223,13 +233,10 @@ public class BackgroundAudit {
             before.addAll(existingReports());
         }
         standing.clear();
-        int objects = 0;
-        for (String kind : judgedKinds) {
-            for (Map<String, Object> object : cluster.all(kind)) {
-                judge(policy, kind, object);
-                objects++;
-            }
-        }
+        List<Verdict> verdicts = judgeAll(policy, judgedKinds.stream()
+                .flatMap(kind -> cluster.all(kind).stream().map(object -> new Judging(kind, object))).toList());
+        verdicts.forEach(this::record);
+        int objects = verdicts.size();
         judgedWith = policy;
         reportsToWrite.addAll(before);
         reportsToWrite.addAll(standing.keySet());
@@ -242,16 +249,24 @@ public class BackgroundAudit {
     /** What changed since the last batch: the objects themselves, and whole namespaces whose context changed. */
     private void judgeChanges(Policy policy) {
         Set<String> namespaces = drain(changedNamespaces);
+        List<Judging> again = new ArrayList<>();
+        Map<ObjectKey, Judged> before = new HashMap<>();
         for (String namespace : namespaces) {
             Map<ObjectKey, Judged> previous = standing.remove(namespace);
-            for (String kind : judgedKinds) {
-                for (Map<String, Object> object : cluster.list(kind, namespace)) {
-                    judge(policy, kind, object);
-                }
-            }
-            if (previous != null || standing.containsKey(namespace)) {
+            if (previous != null) {
+                before.putAll(previous);
                 reportsToWrite.add(namespace);
             }
+            for (String kind : judgedKinds) {
+                cluster.list(kind, namespace).forEach(object -> again.add(new Judging(kind, object)));
+            }
+        }
+        for (Verdict verdict : judgeAll(policy, again)) {
+            Judged previous = before.get(verdict.key());
+            // Unchanged findings keep the time they were first seen, so an unchanged report is not rewritten.
+            record(previous != null && verdict.judged() != null && previous.findings().equals(verdict.judged().findings())
+                    ? new Verdict(verdict.key(), previous) : verdict);
+            reportsToWrite.add(verdict.key().namespace());
         }
         for (ObjectKey key : drain(changed)) {
             if (namespaces.contains(key.namespace())) {
@@ -266,7 +281,7 @@ public class BackgroundAudit {
                     }
                     reportsToWrite.add(key.namespace());
                 }
-            } else if (judge(policy, key.kind(), object)) {
+            } else if (record(verdict(policy, key.kind(), object))) {
                 reportsToWrite.add(key.namespace());
             }
         }
@@ -279,21 +294,48 @@ public class BackgroundAudit {
         return taken;
     }
 
-    /** Judges one object as a CREATE; true when its standing findings changed. */
-    private boolean judge(Policy policy, String kind, Map<String, Object> object) {
+    /** An object to judge, and its kind. */
+    private record Judging(String kind, Map<String, Object> object) {
+    }
+
+    /** What one object stands at: its findings, or null when it is not to be reported (rollout history). */
+    private record Verdict(ObjectKey key, Judged judged) {
+    }
+
+    /** Judges many objects on every core (the engine is stateless); the audit thread records the verdicts. */
+    private List<Verdict> judgeAll(Policy policy, List<Judging> objects) {
+        return objects.parallelStream().map(judging -> verdict(policy, judging.kind(), judging.object())).toList();
+    }
+
+    /** Judges one object as a CREATE, as admission would. */
+    private Verdict verdict(Policy policy, String kind, Map<String, Object> object) {
         String namespace = ObjectTree.string(object, "metadata", "namespace");
-        String key = namespace == null ? CLUSTER : namespace;
-        ObjectKey objectKey = new ObjectKey(kind, key, ObjectTree.string(object, "metadata", "name"));
+        ObjectKey key = new ObjectKey(kind, namespace == null ? CLUSTER : namespace,
+                ObjectTree.string(object, "metadata", "name"));
+        if (ApiObjects.isRolloutHistory(object)) {
+            return new Verdict(key, null);
+        }
         Decision decision = engine.decide(policy, new Subject(object, null, "CREATE", namespace, Map.of(), false,
                 Subject.Origin.MANIFEST), cluster);
         List<AuditReport.Finding> findings = AuditReport.findings(decision, object);
         long passes = decision.with(RuleResult.Status.PASS).size();
-        Map<ObjectKey, Judged> judged = standing.computeIfAbsent(key, created -> new LinkedHashMap<>());
-        Judged previous = judged.get(objectKey);
-        if (previous != null && previous.findings().equals(findings) && previous.passes() == passes) {
+        return new Verdict(key, new Judged(findings, passes, Instant.now()));
+    }
+
+    /** Records a verdict in the standing findings (audit thread only); true when they changed. */
+    private boolean record(Verdict verdict) {
+        ObjectKey key = verdict.key();
+        if (verdict.judged() == null) {
+            Map<ObjectKey, Judged> judged = standing.get(key.namespace());
+            return judged != null && judged.remove(key) != null;
+        }
+        Map<ObjectKey, Judged> judged = standing.computeIfAbsent(key.namespace(), created -> new LinkedHashMap<>());
+        Judged previous = judged.get(key);
+        if (previous != null && previous.findings().equals(verdict.judged().findings())
+                && previous.passes() == verdict.judged().passes()) {
             return false;
         }
-        judged.put(objectKey, new Judged(findings, passes, Instant.now()));
+        judged.put(key, verdict.judged());
         return true;
     }
 
@@ -316,9 +358,14 @@ public class BackgroundAudit {
         return namespaces;
     }
 
+    /** One namespace's report to write (or delete, when {@code document} is null). */
+    private record ReportWrite(String namespace, Map<String, Object> document, int hash) {
+    }
+
     private void writeReports(Policy policy) {
         long now = System.nanoTime();
-        for (String namespace : new ArrayList<>(reportsToWrite)) {
+        List<ReportWrite> due = new ArrayList<>();
+        for (String namespace : reportsToWrite) {
             Long retry = retryAt.get(namespace);
             if (retry != null && now < retry) {
                 continue;
@@ -337,12 +384,29 @@ public class BackgroundAudit {
                 }
             }
             metrics.violations(namespace, violations);
+            Map<String, Object> document = judged.isEmpty() ? null : AuditReport.document(format,
+                    namespace.equals(CLUSTER) ? null : namespace, policy.name(), findings, passes, maxResults);
+            due.add(new ReportWrite(namespace, document, document == null ? 0 : document.hashCode()));
+        }
+        // Writes are network round trips: several at once, so that 200 namespaces are not written one by one.
+        Map<ReportWrite, CompletableFuture<Void>> sent = new LinkedHashMap<>();
+        for (ReportWrite write : due) {
+            if (write.document() == null && !written.containsKey(write.namespace())) {
+                sent.put(write, CompletableFuture.completedFuture(null)); // never written: nothing to delete
+            } else if (write.document() != null && Integer.valueOf(write.hash()).equals(written.get(write.namespace()))) {
+                sent.put(write, CompletableFuture.completedFuture(null)); // unchanged
+            } else {
+                sent.put(write, CompletableFuture.runAsync(() -> send(write), writers));
+            }
+        }
+        sent.forEach((write, future) -> {
+            String namespace = write.namespace();
             try {
-                if (judged.isEmpty()) {
-                    delete(namespace);
+                future.join();
+                if (write.document() == null) {
+                    written.remove(namespace);
                 } else {
-                    write(namespace, AuditReport.document(format, namespace.equals(CLUSTER) ? null : namespace,
-                            policy.name(), findings, passes, maxResults));
+                    written.put(namespace, write.hash());
                 }
                 reportsToWrite.remove(namespace);
                 retryAt.remove(namespace);
@@ -350,38 +414,29 @@ public class BackgroundAudit {
                 if (since != null && firstScanDone) {
                     metrics.update(Duration.ofNanos(System.nanoTime() - since));
                 }
-            } catch (RuntimeException e) {
+            } catch (CompletionException e) {
                 metrics.reportWrite("failure");
                 retryAt.put(namespace, now + RETRY_AFTER.toNanos());
                 LOG.warnf("background audit: writing the %s of namespace %s failed, retrying in %s: %s", format.kind,
-                        namespace, RETRY_AFTER, e.getMessage());
+                        namespace, RETRY_AFTER, e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
             }
-        }
+        });
     }
 
-    private void write(String namespace, Map<String, Object> document) {
-        int hash = document.hashCode();
-        if (Integer.valueOf(hash).equals(written.get(namespace))) {
-            return;
-        }
+    /** Writes (server-side apply) or deletes one namespace's report; on a writer thread. */
+    private void send(ReportWrite write) {
+        String namespace = write.namespace();
         KubernetesClient client = clients.get();
-        GenericKubernetesResource report = client.getKubernetesSerialization().convertValue(document,
-                GenericKubernetesResource.class);
         var resources = client.genericKubernetesResources(reportDefinition(namespace.equals(CLUSTER)));
-        (namespace.equals(CLUSTER) ? resources.resource(report) : resources.inNamespace(namespace).resource(report))
-                .fieldManager(AuditReport.SOURCE).forceConflicts().serverSideApply();
-        written.put(namespace, hash);
-        metrics.reportWrite("success");
-    }
-
-    private void delete(String namespace) {
-        if (!written.containsKey(namespace)) {
-            return;
+        if (write.document() == null) {
+            (namespace.equals(CLUSTER) ? resources.withName(AuditReport.NAME)
+                    : resources.inNamespace(namespace).withName(AuditReport.NAME)).delete();
+        } else {
+            GenericKubernetesResource report = client.getKubernetesSerialization().convertValue(write.document(),
+                    GenericKubernetesResource.class);
+            (namespace.equals(CLUSTER) ? resources.resource(report) : resources.inNamespace(namespace).resource(report))
+                    .fieldManager(AuditReport.SOURCE).forceConflicts().serverSideApply();
         }
-        var resources = clients.get().genericKubernetesResources(reportDefinition(namespace.equals(CLUSTER)));
-        (namespace.equals(CLUSTER) ? resources.withName(AuditReport.NAME)
-                : resources.inNamespace(namespace).withName(AuditReport.NAME)).delete();
-        written.remove(namespace);
         metrics.reportWrite("success");
     }
 

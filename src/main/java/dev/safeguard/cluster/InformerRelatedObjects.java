@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -60,6 +59,8 @@ public class InformerRelatedObjects implements RelatedObjects {
 
     private static final Logger LOG = Logger.getLogger(InformerRelatedObjects.class);
     static final int MAX_CONCURRENT_LOOKUPS = 4;
+    /** Objects per page of an informer's list. */
+    private static final long LIST_PAGE = 500;
 
     private final boolean enabled;
     private final PolicyHolder policies;
@@ -168,17 +169,14 @@ public class InformerRelatedObjects implements RelatedObjects {
             return false;
         }
         ApiResource kind = known.get();
+        KindCache cache = new KindCache(kind, object -> toMap(client, object));
+        // The first list comes in pages (a cluster's 10,000 Deployments are not one response to hold at once),
+        // into a store that keeps each object once, as the engine reads it.
         SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(ApiObjects.definition(kind))
-                .inAnyNamespace().runnableInformer(0);
-        // The namespace index is on by default (Cache.NAMESPACE_INDEX); list() reads through it.
-        KindCache cache = new KindCache(kind,
-                namespace -> informer.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace),
-                key -> informer.getIndexer().getByKey(key),
-                object -> toMap(client, object));
+                .inAnyNamespace().withLimit(LIST_PAGE).runnableInformer(0).itemStore(cache);
         informer.addEventHandler(new ResourceEventHandler<GenericKubernetesResource>() {
             @Override
             public void onAdd(GenericKubernetesResource object) {
-                cache.changed(object.getMetadata().getNamespace());
                 tellListeners(kind.kind(), object);
             }
 
@@ -187,15 +185,12 @@ public class InformerRelatedObjects implements RelatedObjects {
                 // Resyncs and status-only writes repeat the resourceVersion: nothing to judge again.
                 if (!Objects.equals(old.getMetadata().getResourceVersion(),
                         object.getMetadata().getResourceVersion())) {
-                    cache.changed(object.getMetadata().getNamespace());
                     tellListeners(kind.kind(), object);
                 }
             }
 
             @Override
             public void onDelete(GenericKubernetesResource object, boolean unknownFinalState) {
-                cache.forget(object);
-                cache.changed(object.getMetadata().getNamespace());
                 tellListeners(kind.kind(), object);
             }
         });
@@ -208,7 +203,7 @@ public class InformerRelatedObjects implements RelatedObjects {
         informers.put(kind.kind(), informer);
         informer.start().whenComplete((ignored, error) -> {
             if (error == null) {
-                LOG.infof("context lookups: %s cached (%d objects)", kind.plural(), informer.getStore().list().size());
+                LOG.infof("context lookups: %s cached (%d objects)", kind.plural(), cache.size());
                 if (allSynced() && reportedReady.compareAndSet(false, true)) {
                     LOG.infof("context lookups ready: every informer synced %s", status().keySet());
                 }
@@ -260,10 +255,7 @@ public class InformerRelatedObjects implements RelatedObjects {
         }
     }
 
-    /**
-     * Watches {@code kinds} too (the kinds the audit judges), whether or not a rule declares them in related:. Each
-     * call replaces the kinds asked for before: a kind neither asked for nor needed by the policy is no longer watched.
-     */
+    /** Watches {@code kinds} too (the kinds the audit judges), whether or not a rule declares them in related:. */
     public void watch(Set<String> kinds) {
         if (enabled) {
             requestedKinds = Set.copyOf(kinds);
@@ -280,8 +272,7 @@ public class InformerRelatedObjects implements RelatedObjects {
     /** Every cached object of {@code kind} in every namespace, converted as {@link #list} converts them. */
     public List<Map<String, Object>> all(String kind) {
         KindCache cache = caches.get(kind);
-        SharedIndexInformer<GenericKubernetesResource> informer = informers.get(kind);
-        return cache == null || informer == null ? List.of() : cache.convertAll(informer.getStore().list());
+        return cache == null ? List.of() : List.copyOf(cache.all());
     }
 
     @SuppressWarnings("unchecked")

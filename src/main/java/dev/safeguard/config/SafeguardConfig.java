@@ -1,5 +1,6 @@
 package dev.safeguard.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -43,9 +44,53 @@ public interface SafeguardConfig {
     }
 
     interface Admission {
-        /** What a review gets when deciding it fails unexpectedly (a bug, not a rule error). */
+        /** What a review gets when the rules gave no answer (deadline, overload, a bug; not a rule error). */
         @WithDefault("allow")
         OnInternalError onInternalError();
+
+        /** A review not decided within this is answered per on-internal-error. */
+        @WithDefault("3s")
+        Duration deadline();
+
+        /** Worker threads deciding reviews; 0: one per core, at least 2. */
+        @WithDefault("0")
+        int workers();
+
+        /** Reviews waiting for a worker before the webhook answers "overloaded". */
+        @WithDefault("64")
+        int queue();
+
+        /** Threads added in place of workers still running past their deadline. */
+        @WithDefault("8")
+        int maxExtraWorkers();
+
+        /** Request bodies held at once, at most. */
+        @WithDefault("48M")
+        MemorySize maxInFlightBytes();
+
+        /** Structural bounds on the object under review, checked before the rules run. */
+        Limits limits();
+    }
+
+    /** An object over one of these is not judged by the rules: denied in enforce mode, warned about in audit mode. */
+    interface Limits {
+        @WithDefault("64")
+        int maxDepth();
+
+        @WithDefault("200000")
+        int maxValues();
+
+        @WithDefault("5000")
+        int maxListItems();
+
+        @WithDefault("262144")
+        int maxStringLength();
+
+        @WithDefault("200")
+        int maxContainers();
+
+        @WithDefault("1000")
+        int maxEnv();
     }
 
     /** Answer of the webhook when it fails to decide: allow (as failurePolicy Ignore would) or deny. */
@@ -57,6 +102,10 @@ public interface SafeguardConfig {
         /** Label safeguard_admission_rejections_total by namespace (off for clusters with very many namespaces). */
         @WithDefault("true")
         boolean namespaceLabel();
+
+        /** Namespaces labelled by name at most; further ones are labelled "other". */
+        @WithDefault("500")
+        int maxNamespaces();
     }
 
     interface Context {
@@ -101,5 +150,9 @@ public interface SafeguardConfig {
 
         /** Set by the process itself when it generated a self-signed certificate: the certificate file. */
         Optional<String> generated();
+
+        /** How often the certificate files are checked for a renewed pair. */
+        @WithDefault("1m")
+        Duration checkInterval();
     }
 }

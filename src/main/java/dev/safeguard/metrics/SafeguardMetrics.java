@@ -1,6 +1,7 @@
 package dev.safeguard.metrics;
 
 import dev.safeguard.config.SafeguardConfig;
+import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.Disposition;
 import dev.safeguard.rules.Mode;
@@ -10,22 +11,51 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 /**
  * Every safeguard_* metric, in one place so names and labels stay consistent with the dashboard, the
  * alerts and docs/metrics.md.
+ *
+ * <p>Label values that come from a request are bounded, so that no request, however crafted, adds series
+ * without limit: {@code kind} is one of the kinds the webhook knows (the API resources it can judge and the
+ * kinds the policy's rules match) or {@code other}; {@code operation} is CREATE, UPDATE, DELETE, CONNECT or
+ * {@code other}; {@code namespace} is a valid namespace name among the first
+ * {@code safeguard.metrics.max-namespaces} seen, else {@code other}.
  */
 @ApplicationScoped
 public class SafeguardMetrics {
 
+    private static final Logger LOG = Logger.getLogger(SafeguardMetrics.class);
+
     /** Label value when the namespace label is switched off or the object has no namespace. */
     static final String NO_NAMESPACE = "";
+    /** Label value for a kind, operation or namespace outside the bounded set. */
+    public static final String OTHER = "other";
+    private static final Set<String> OPERATIONS = Set.of("CREATE", "UPDATE", "DELETE", "CONNECT");
+    /** A namespace name as Kubernetes allows it (RFC 1123 label). */
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** internal-error reasons: the label values of safeguard_admission_internal_errors_total. */
+    public static final Set<String> INTERNAL_ERROR_REASONS = Set.of("deadline", "overloaded", "exception", "error");
+    /** The label values of safeguard_admission_input_limit_exceeded_total. */
+    public static final Set<String> INPUT_LIMITS = Set.of("containers", "env", "list-items", "string-length", "depth",
+            "values", "parser");
 
     private final MeterRegistry registry;
     private final boolean namespaceLabel;
+    private final int maxNamespaces;
+    private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean namespacesFull = new AtomicBoolean();
+    private volatile Set<String> policyKinds = Set.of();
     private final Timer.Builder durationTimer;
     private final AtomicReference<PolicyInfo> policyInfo = new AtomicReference<>();
 
@@ -34,18 +64,24 @@ public class SafeguardMetrics {
 
     @Inject
     public SafeguardMetrics(MeterRegistry registry, SafeguardConfig config) {
-        this(registry, config.metrics().namespaceLabel());
+        this(registry, config.metrics().namespaceLabel(), config.metrics().maxNamespaces());
     }
 
-    /** Without Quarkus (tests): the registry and whether rejections are labelled by namespace. */
-    public SafeguardMetrics(MeterRegistry registry, boolean namespaceLabel) {
+    /** Without Quarkus (tests): the registry, whether namespaces label rejections and how many at most. */
+    public SafeguardMetrics(MeterRegistry registry, boolean namespaceLabel, int maxNamespaces) {
         this.registry = registry;
         this.namespaceLabel = namespaceLabel;
+        this.maxNamespaces = maxNamespaces;
         this.durationTimer = Timer.builder("safeguard.admission.duration")
                 .description("Time to answer one AdmissionReview, from parsed body to response")
                 .serviceLevelObjectives(buckets())
                 .minimumExpectedValue(Duration.ofNanos(500_000))
                 .maximumExpectedValue(Duration.ofSeconds(10));
+        // Counters alerts watch exist from the start, at 0, so that increase() sees their first event.
+        INTERNAL_ERROR_REASONS.forEach(reason -> internalErrors(reason));
+        INPUT_LIMITS.forEach(limit -> inputLimits(limit));
+        tlsReloads("success");
+        tlsReloads("rejected");
     }
 
     private static Duration[] buckets() {
@@ -72,7 +108,7 @@ public class SafeguardMetrics {
     public void recordRequest(String kind, String operation, String decision, boolean dryRun, Duration took) {
         Counter.builder("safeguard.admission.requests")
                 .description("AdmissionReviews answered, by object kind, operation and decision")
-                .tag("kind", label(kind)).tag("operation", label(operation)).tag("decision", decision)
+                .tag("kind", kindLabel(kind)).tag("operation", operationLabel(operation)).tag("decision", decision)
                 .tag("dry_run", Boolean.toString(dryRun))
                 .register(registry).increment();
         durationTimer.register(registry).record(took);
@@ -94,23 +130,23 @@ public class SafeguardMetrics {
                 case INHERITED -> Counter.builder("safeguard.inherited.violations")
                         .description("Violations of controller-made objects that their verified owner already stands "
                                 + "for: not denied, warned about or counted as violations again")
-                        .tag("rule", result.ruleId()).tag("owner_kind", result.owner().topKind())
+                        .tag("rule", result.ruleId()).tag("owner_kind", kindLabel(result.owner().topKind()))
                         .register(registry).increment();
                 default -> { }
             }
             if (result.disposition() == Disposition.DENY) {
                 Counter.builder("safeguard.admission.rejections")
                         .description("Denied rules, one per rule per rejected request")
-                        .tag("rule", result.ruleId()).tag("kind", label(kind))
-                        .tag("namespace", namespaceLabel && namespace != null ? namespace : NO_NAMESPACE)
+                        .tag("rule", result.ruleId()).tag("kind", kindLabel(kind))
+                        .tag("namespace", namespaceLabel(namespace))
                         .register(registry).increment();
             }
             if (result.disposition() == Disposition.WOULD_DENY) {
                 Counter.builder("safeguard.admission.would.denials")
                         .description("Deny-level violations audit mode let through, one per rule per request: what "
                                 + "enforcing would reject")
-                        .tag("rule", result.ruleId()).tag("kind", label(kind))
-                        .tag("namespace", namespaceLabel && namespace != null ? namespace : NO_NAMESPACE)
+                        .tag("rule", result.ruleId()).tag("kind", kindLabel(kind))
+                        .tag("namespace", namespaceLabel(namespace))
                         .register(registry).increment();
             }
             if (result.error() != null) {
@@ -147,7 +183,105 @@ public class SafeguardMetrics {
                 .register(registry);
     }
 
-    private static String label(String value) {
-        return value == null ? "" : value;
+    /**
+     * An answer the rules did not give: the review ran past its deadline, found the worker pool full, or
+     * failed with an exception or a JVM error. Answered per safeguard.admission.on-internal-error.
+     */
+    public void recordInternalError(String reason) {
+        internalErrors(INTERNAL_ERROR_REASONS.contains(reason) ? reason : OTHER).increment();
+    }
+
+    private Counter internalErrors(String reason) {
+        return Counter.builder("safeguard.admission.internal.errors")
+                .description("Reviews answered per on-internal-error instead of by the rules, by reason: deadline, "
+                        + "overloaded, exception, error")
+                .tag("reason", reason)
+                .register(registry);
+    }
+
+    /** An object over an input limit (containers, env, list-items, string-length, depth, values, parser). */
+    public void recordInputLimit(String limit) {
+        inputLimits(INPUT_LIMITS.contains(limit) ? limit : OTHER).increment();
+    }
+
+    private Counter inputLimits(String limit) {
+        return Counter.builder("safeguard.admission.input.limit.exceeded")
+                .description("Reviews whose object is over an input limit: not judged by the rules, denied (enforce) "
+                        + "or warned about (audit)")
+                .tag("limit", limit)
+                .register(registry);
+    }
+
+    /** Publishes the reviews queued or being decided, read from {@code inFlight} at each scrape. */
+    public void registerInFlight(Supplier<Number> inFlight) {
+        Gauge.builder("safeguard.admission.in.flight", inFlight)
+                .description("Reviews accepted and not answered yet: queued for or running on the worker pool")
+                .register(registry);
+    }
+
+    /** result: success | rejected. */
+    public void recordTlsReload(String result) {
+        tlsReloads(result).increment();
+    }
+
+    private Counter tlsReloads(String result) {
+        return Counter.builder("safeguard.tls.reloads")
+                .description("Changed TLS certificate files: installed (success) or refused (rejected: does not parse, "
+                        + "key does not match, expired); a refused pair leaves the previous certificate serving")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** Seconds until the served certificate expires (negative once expired), read at each scrape. */
+    public void registerTlsExpiry(Supplier<Number> secondsLeft) {
+        Gauge.builder("safeguard.tls.cert.expiry.seconds", secondsLeft)
+                .description("Seconds until the served TLS certificate expires (negative once it has)")
+                .register(registry);
+    }
+
+    /** The kinds the policy's rules match, allowed as kind label values besides the known API resources. */
+    public void recordPolicyKinds(Collection<String> kinds) {
+        policyKinds = Set.copyOf(kinds);
+    }
+
+    /** The kind label: a kind the webhook knows, else "other". */
+    public String kindLabel(String kind) {
+        if (kind == null || kind.isEmpty()) {
+            return "";
+        }
+        return ApiResource.of(kind).isPresent() || policyKinds.contains(kind) ? kind : OTHER;
+    }
+
+    /** The operation label: CREATE, UPDATE, DELETE, CONNECT, else "other". */
+    public static String operationLabel(String operation) {
+        return operation != null && OPERATIONS.contains(operation) ? operation : OTHER;
+    }
+
+    /**
+     * The namespace label: empty when switched off or absent; the namespace itself when it is a valid name
+     * and among the first safeguard.metrics.max-namespaces seen; else "other".
+     */
+    String namespaceLabel(String namespace) {
+        if (!namespaceLabel || namespace == null || namespace.isEmpty()) {
+            return NO_NAMESPACE;
+        }
+        if (namespace.length() > 63 || !NAMESPACE.matcher(namespace).matches()) {
+            return OTHER;
+        }
+        if (namespaces.contains(namespace)) {
+            return namespace;
+        }
+        synchronized (namespaces) {
+            if (namespaces.size() < maxNamespaces) {
+                namespaces.add(namespace);
+                return namespace;
+            }
+        }
+        if (namespacesFull.compareAndSet(false, true)) {
+            LOG.warnf("metrics: more than %d namespaces seen; further namespaces are labelled namespace=\"other\" "
+                    + "(raise safeguard.metrics.max-namespaces, or switch the label off with "
+                    + "safeguard.metrics.namespace-label=false)", maxNamespaces);
+        }
+        return OTHER;
     }
 }

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Turns a parsed manifest into the plain tree CEL sees: maps, lists, strings, {@code Long}, {@code Double},
@@ -39,7 +40,15 @@ public final class ObjectTree {
                 map.put(field.getKey(), value);
             }
         }
-        return Collections.unmodifiableMap(map);
+        return frozen(map);
+    }
+
+    /** Maps up to this size are kept as a {@link CompactMap}; larger ones (many labels) keep hashed lookups. */
+    private static final int COMPACT_UP_TO = 16;
+
+    /** An immutable copy in the same order, compact when small. */
+    private static Map<String, Object> frozen(Map<String, Object> map) {
+        return map.size() <= COMPACT_UP_TO ? CompactMap.of(map) : Collections.unmodifiableMap(map);
     }
 
     private static Object value(JsonNode node) {
@@ -75,25 +84,40 @@ public final class ObjectTree {
     /** Normalises an already built Java tree (rule params, related objects handed in as maps). */
     @SuppressWarnings("unchecked")
     public static Object ofValue(Object value) {
+        return ofValue(value, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #ofValue(Object)}, for trees held for long (informer caches of a whole cluster): string values are
+     * interned, since thousands of objects repeat the same images, labels and API versions.
+     */
+    public static Object ofValueInterned(Object value) {
+        return ofValue(value, String::intern);
+    }
+
+    private static Object ofValue(Object value, UnaryOperator<String> strings) {
         if (value instanceof Map<?, ?> map) {
             Map<String, Object> copy = new LinkedHashMap<>();
             map.forEach((key, element) -> {
-                Object normalised = ofValue(element);
+                Object normalised = ofValue(element, strings);
                 if (normalised != null) {
                     copy.put(String.valueOf(key), normalised);
                 }
             });
-            return Collections.unmodifiableMap(copy);
+            return frozen(copy);
         }
         if (value instanceof List<?> list) {
             List<Object> copy = new ArrayList<>(list.size());
             for (Object element : list) {
-                Object normalised = ofValue(element);
+                Object normalised = ofValue(element, strings);
                 if (normalised != null) {
                     copy.add(normalised);
                 }
             }
             return Collections.unmodifiableList(copy);
+        }
+        if (value instanceof String text) {
+            return strings.apply(text);
         }
         if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
             return ((Number) value).longValue();

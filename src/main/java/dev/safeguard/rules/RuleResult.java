@@ -114,9 +114,7 @@ public record RuleResult(String ruleId, Category category, Action action, Status
      * {@code (already present before this update, not denied)}. The form of denials, warnings and logs.
      */
     public String describe() {
-        String qualifier = disposition == Disposition.WOULD_DENY ? "(audit mode, would deny) "
-                : ratcheted ? "(already present before this update, not denied) " : "";
-        return line(ruleId, qualifier + text());
+        return line(ruleId, disposition, (ratcheted ? "(already present before this update, not denied) " : "") + text());
     }
 
     /** {@code [rule-id] Deployment shop/web: text}: the form of reports that list findings away from the object. */
@@ -127,5 +125,10 @@ public record RuleResult(String ruleId, Category category, Action action, Status
     /** {@code [topic] text}: how every line about a rule (or a notice) starts, wherever it is shown. */
     public static String line(String topic, String text) {
         return "[" + topic + "] " + text;
+    }
+
+    /** {@code [topic] text}, marked {@code (audit mode, would deny)} when that is its disposition. */
+    public static String line(String topic, Disposition disposition, String text) {
+        return line(topic, disposition == Disposition.WOULD_DENY ? "(audit mode, would deny) " + text : text);
     }
 }

@@ -130,6 +130,8 @@ public class PolicyHolder {
         current = effective;
         metrics.recordPolicyReload("success");
         metrics.recordPolicyInfo(effective.version(), effective.mode());
+        metrics.recordPolicyKinds(effective.rules().entries().stream()
+                .flatMap(entry -> entry.rule().definition().match().kinds().stream()).distinct().toList());
         long enabled = effective.rules().entries().stream().filter(e -> e.action() != Action.OFF).count();
         LOG.infof("%s policy %s (version %s): mode %s, %d rules (%d enabled), excluded namespaces %s, ratcheting %s",
                 how, effective.name(), effective.version(), effective.mode().id(), effective.rules().entries().size(),

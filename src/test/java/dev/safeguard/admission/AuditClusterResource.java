@@ -29,26 +29,31 @@ public class AuditClusterResource extends KubeApiServerResource {
         }
         try (KubernetesClient client = new KubernetesClientBuilder()
                 .withConfig(Config.fromKubeconfig(Files.readString(Path.of(System.getProperty("kubeconfig"))))).build()) {
-            String rendered = new Helm(Path.of("helm/kube-safeguard")).template().withName("audit-test")
-                    .withNamespace("kube-safeguard").withKubeVersion("1.35.8").set("crds.install", "true").call();
-            List<HasMetadata> crds = client.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8))).items().stream()
-                    .filter(object -> "CustomResourceDefinition".equals(object.getKind())).toList();
-            if (crds.isEmpty()) {
-                throw new IllegalStateException("the chart rendered no CustomResourceDefinition with crds.install=true");
-            }
-            for (HasMetadata crd : crds) {
-                client.resource(crd).serverSideApply();
-            }
-            for (HasMetadata crd : crds) {
-                client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                        .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-                                .anyMatch(condition -> "Established".equals(condition.getType())
-                                        && "True".equals(condition.getStatus())), 30, TimeUnit.SECONDS);
-            }
+            installReportCrds(client);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return Map.of("safeguard.context.enabled", "true", "safeguard.audit.enabled", "true",
                 "safeguard.audit.interval", "100ms");
+    }
+
+    /** Creates the report CRDs the chart renders with crds.install=true, and waits until they are served. */
+    public static void installReportCrds(KubernetesClient client) {
+        String rendered = new Helm(Path.of("helm/kube-safeguard")).template().withName("audit-test")
+                .withNamespace("kube-safeguard").withKubeVersion("1.35.8").set("crds.install", "true").call();
+        List<HasMetadata> crds = client.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8)))
+                .items().stream().filter(object -> "CustomResourceDefinition".equals(object.getKind())).toList();
+        if (crds.isEmpty()) {
+            throw new IllegalStateException("the chart rendered no CustomResourceDefinition with crds.install=true");
+        }
+        for (HasMetadata crd : crds) {
+            client.resource(crd).serverSideApply();
+        }
+        for (HasMetadata crd : crds) {
+            client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+                            .anyMatch(condition -> "Established".equals(condition.getType())
+                                    && "True".equals(condition.getStatus())), 30, TimeUnit.SECONDS);
+        }
     }
 }

@@ -18,10 +18,10 @@ final class MetricsScrape {
      * or 0 when there is none yet.
      */
     static double value(String text, String name, String... labels) {
-        Pattern line = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)\\} ([0-9.eE+-]+)$", Pattern.MULTILINE);
+        Pattern line = Pattern.compile("^" + Pattern.quote(name) + "(?:\\{([^}]*)\\})? ([0-9.eE+-]+)$", Pattern.MULTILINE);
         Matcher matcher = line.matcher(text);
         while (matcher.find()) {
-            String found = matcher.group(1);
+            String found = matcher.group(1) == null ? "" : matcher.group(1);
             boolean all = true;
             for (String label : labels) {
                 all &= found.contains(label);

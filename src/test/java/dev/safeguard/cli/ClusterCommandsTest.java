@@ -50,7 +50,23 @@ class ClusterCommandsTest {
                 client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata()
                         .build()).create();
             }
-            client.resource(SampleManifests.careless("shop", "api")).create();
+            String uid = client.resource(SampleManifests.careless("shop", "api")).create().getMetadata().getUid();
+            // An old revision its Deployment scaled to zero and keeps for rollbacks: runs nothing, not judged.
+            client.resource("""
+                    apiVersion: apps/v1
+                    kind: ReplicaSet
+                    metadata:
+                      name: api-old
+                      namespace: shop
+                      ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: %s, controller: true}]
+                    spec:
+                      replicas: 0
+                      selector: {matchLabels: {app: api, pod-template-hash: old}}
+                      template:
+                        metadata: {labels: {app: api, pod-template-hash: old}}
+                        spec:
+                          containers: [{name: api, image: shop/api:0.9, securityContext: {privileged: true}}]
+                    """.formatted(uid)).create();
             client.resource(SampleManifests.compliant("billing", "ledger")).create();
             client.resource("""
                     apiVersion: policy/v1
@@ -85,6 +101,7 @@ class ClusterCommandsTest {
         assertThat(CheckCommandTest.violation(all.out(), "api", "replicas-spread").path("action").asText()).isEqualTo("deny");
         assertThat(CheckCommandTest.rulesFor(all.out(), "ledger")).isEmpty();
         assertThat(report.path("summary").path("objectsWithViolations").asInt()).isEqualTo(1);
+        assertThat(report.path("results").findValuesAsText("name")).contains("api", "ledger").doesNotContain("api-old");
 
         Cli.Run billing = Cli.run("check", "--cluster", "--namespace", "billing");
         assertThat(billing.exit()).as(billing.out() + billing.err()).isEqualTo(SafeguardCommand.OK);

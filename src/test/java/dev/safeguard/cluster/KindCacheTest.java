@@ -7,15 +7,13 @@ import dev.safeguard.rules.ObjectTree;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RelatedObjects;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** What the informer cache hands the engine, without a cluster: a list over fake namespace-index contents. */
+/** What the informer cache hands the engine, without a cluster: the store fed as the informer feeds it. */
 class KindCacheTest {
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -32,23 +30,22 @@ class KindCacheTest {
         return pdb;
     }
 
-    private final List<GenericKubernetesResource> store = new ArrayList<>();
     private final AtomicInteger conversions = new AtomicInteger();
-    private final KindCache cache = new KindCache(ContextKind.of("PodDisruptionBudget").orElseThrow(),
-            namespace -> store.stream().filter(o -> namespace.equals(o.getMetadata().getNamespace()))
-                    .map(HasMetadata.class::cast).toList(),
-            key -> store.stream().filter(o -> key.equals(o.getMetadata().getNamespace() + "/" + o.getMetadata().getName()))
-                    .findFirst().orElse(null),
-            object -> {
-                conversions.incrementAndGet();
-                @SuppressWarnings("unchecked")
-                Map<String, Object> map = SERIALIZATION.convertValue(object, Map.class);
-                return map;
-            });
+    private final KindCache cache = new KindCache(ContextKind.of("PodDisruptionBudget").orElseThrow(), object -> {
+        conversions.incrementAndGet();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = SERIALIZATION.convertValue(object, Map.class);
+        return map;
+    });
+
+    /** As the informer does: put under fabric8's key. */
+    void put(GenericKubernetesResource object) {
+        cache.put(cache.getKey(object), object);
+    }
 
     @Test
     void objectsCarryKindAndApiVersionAreNormalisedAndLeaveManagedFieldsOut() {
-        store.add(pdb("shop", "web", "7", 3));
+        put(pdb("shop", "web", "7", 3));
 
         List<Map<String, Object>> found = cache.list("shop");
 
@@ -61,13 +58,14 @@ class KindCacheTest {
                 .doesNotContainKey("managedFields").doesNotContainKey("labels");
         // What ObjectTree builds: the engine can use it as it is (normalised() is true).
         assertThat(ObjectTree.ofValue(tree)).isEqualTo(tree);
+        assertThat(cache.get("shop", "web")).isSameAs(tree);
     }
 
     @Test
     void onlyTheAskedNamespaceAndNeverTheUnknownOne() {
-        store.add(pdb("shop", "web", "1", 2));
-        store.add(pdb("shop", "api", "2", 2));
-        store.add(pdb("billing", "web", "3", 2));
+        put(pdb("shop", "web", "1", 2));
+        put(pdb("shop", "api", "2", 2));
+        put(pdb("billing", "web", "3", 2));
 
         assertThat(cache.list("shop")).extracting(t -> ObjectTree.string(t, "metadata", "name"))
                 .containsExactlyInAnyOrder("web", "api");
@@ -75,32 +73,31 @@ class KindCacheTest {
                 .containsExactly("billing");
         assertThat(cache.list("default")).isEmpty();
         assertThat(cache.list(null)).isEmpty();
+        assertThat(cache.all()).hasSize(3);
     }
 
     @Test
-    void aStaleIndexAnswerNeverLeaksAnotherNamespace() {
-        store.add(pdb("billing", "web", "3", 2));
-        KindCache wrongIndex = new KindCache(ContextKind.of("PodDisruptionBudget").orElseThrow(),
-                namespace -> List.copyOf(store), key -> null, object -> SERIALIZATION.convertValue(object, Map.class));
-
-        assertThat(wrongIndex.list("shop")).isEmpty();
-    }
-
-    @Test
-    void convertedOncePerResourceVersionAndForgottenOnDelete() {
-        GenericKubernetesResource first = pdb("shop", "web", "7", 3);
-        store.add(first);
+    void heldOnceConvertedOncePerPutAndGoneOnRemove() {
+        put(pdb("shop", "web", "7", 3));
         cache.list("shop");
         cache.list("shop");
+        cache.get("shop", "web");
         assertThat(conversions).hasValue(1);
 
-        store.set(0, pdb("shop", "web", "8", 1));
+        GenericKubernetesResource previous = cache.put("shop/web", pdb("shop", "web", "8", 1));
         assertThat(ObjectTree.get(cache.list("shop").get(0), "spec", "minAvailable")).isEqualTo(1L);
         assertThat(conversions).hasValue(2);
-        assertThat(cache.convertedCount()).isEqualTo(1);
+        assertThat(cache.size()).isEqualTo(1);
+        // The informer gets metadata back (for its keys, relists and update events), not a second full copy.
+        assertThat(cache.isFullState()).isFalse();
+        assertThat(previous.getMetadata().getResourceVersion()).isEqualTo("7");
+        assertThat(previous.getMetadata().getNamespace()).isEqualTo("shop");
+        assertThat(previous.getAdditionalProperties()).doesNotContainKey("spec");
 
-        cache.forget(store.remove(0));
-        assertThat(cache.convertedCount()).isZero();
+        cache.remove("shop/web");
+        assertThat(cache.size()).isZero();
+        assertThat(cache.list("shop")).isEmpty();
+        assertThat(cache.get("shop", "web")).isNull();
     }
 
     @Test
@@ -117,7 +114,7 @@ class KindCacheTest {
 
     @Test
     void theEngineJudgesADeploymentAgainstTheCachedBudget() throws Exception {
-        store.add(pdb("shop", "web-pdb", "7", 3));
+        put(pdb("shop", "web-pdb", "7", 3));
         RelatedObjects related = new RelatedObjects() {
             @Override
             public List<Map<String, Object>> list(String kind, String namespace) {

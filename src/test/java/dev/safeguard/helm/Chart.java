@@ -27,6 +27,8 @@ final class Chart {
     static final Path DIRECTORY = Path.of("helm/kube-safeguard");
     static final String RELEASE = "kube-safeguard";
     static final String NAMESPACE = "kube-safeguard";
+    /** The background audit's objects (Deployment, Service, ServiceAccount, ClusterRole, ...). */
+    static final String AUDIT = RELEASE + "-audit";
     /**
      * helm-java's embedded Helm defaults to Kubernetes v1.20.0 when no cluster is asked (below the chart's
      * kubeVersion); render for the version the project's API-server tests use.
@@ -137,20 +139,56 @@ final class Chart {
                     .collect(Collectors.toList());
         }
 
+        /** The webhook's Deployment (the background audit has its own, {@link #auditDeployment()}). */
         ObjectNode deployment() {
-            return one("Deployment");
+            return named("Deployment", RELEASE);
         }
 
         ObjectNode podSpec() {
-            return (ObjectNode) deployment().path("spec").path("template").path("spec");
+            return podSpecOf(deployment());
         }
 
         ObjectNode container() {
-            ArrayNode containers = (ArrayNode) podSpec().path("containers");
+            return onlyContainer(podSpec());
+        }
+
+        /** The background audit's Deployment. */
+        ObjectNode auditDeployment() {
+            return named("Deployment", AUDIT);
+        }
+
+        ObjectNode auditPodSpec() {
+            return podSpecOf(auditDeployment());
+        }
+
+        ObjectNode auditContainer() {
+            return onlyContainer(auditPodSpec());
+        }
+
+        /** The value of an env var of the audit container, or null. */
+        String auditEnv(String name) {
+            return envOf(auditContainer(), name);
+        }
+
+        private static ObjectNode podSpecOf(ObjectNode deployment) {
+            return (ObjectNode) deployment.path("spec").path("template").path("spec");
+        }
+
+        private static ObjectNode onlyContainer(ObjectNode podSpec) {
+            ArrayNode containers = (ArrayNode) podSpec.path("containers");
             if (containers.size() != 1) {
                 throw new AssertionError("expected one container, got " + containers.size());
             }
             return (ObjectNode) containers.get(0);
+        }
+
+        private static String envOf(ObjectNode container, String name) {
+            for (JsonNode env : container.path("env")) {
+                if (name.equals(env.path("name").asText())) {
+                    return env.path("value").asText();
+                }
+            }
+            return null;
         }
 
         ObjectNode webhook() {
@@ -163,12 +201,7 @@ final class Chart {
 
         /** The value of an env var of the webhook container, or null. */
         String env(String name) {
-            for (JsonNode env : container().path("env")) {
-                if (name.equals(env.path("name").asText())) {
-                    return env.path("value").asText();
-                }
-            }
-            return null;
+            return envOf(container(), name);
         }
 
         /** The SafeguardPolicy document inside the policy ConfigMap. */
@@ -180,6 +213,34 @@ final class Chart {
                 throw new UncheckedIOException("policy.yaml is not valid YAML", e);
             }
         }
+    }
+
+    /**
+     * Whether a Kubernetes label selector (matchLabels and matchExpressions) selects these labels. An empty
+     * selector selects everything, as in a NetworkPolicy's podSelector.
+     */
+    static boolean selects(JsonNode selector, Map<String, String> labels) {
+        for (var entry : labels(selector.path("matchLabels")).entrySet()) {
+            if (!entry.getValue().equals(labels.get(entry.getKey()))) {
+                return false;
+            }
+        }
+        for (JsonNode expression : selector.path("matchExpressions")) {
+            String value = labels.get(expression.path("key").asText());
+            List<String> values = new ArrayList<>();
+            expression.path("values").forEach(v -> values.add(v.asText()));
+            boolean matches = switch (expression.path("operator").asText()) {
+                case "In" -> value != null && values.contains(value);
+                case "NotIn" -> value == null || !values.contains(value);
+                case "Exists" -> value != null;
+                case "DoesNotExist" -> value == null;
+                default -> throw new AssertionError("unknown operator in " + expression);
+            };
+            if (!matches) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Labels as a plain map. */

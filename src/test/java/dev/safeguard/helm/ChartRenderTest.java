@@ -1,5 +1,6 @@
 package dev.safeguard.helm;
 
+import static dev.safeguard.helm.Chart.AUDIT;
 import static dev.safeguard.helm.Chart.NAMESPACE;
 import static dev.safeguard.helm.Chart.RELEASE;
 import static dev.safeguard.helm.Chart.labels;
@@ -48,19 +49,26 @@ class ChartRenderTest {
         final Render render = Chart.render();
 
         @Test
-        void rendersTheWebhookAndWhatItNeeds() {
+        void rendersTheWebhookTheBackgroundAuditAndWhatTheyNeed() {
             assertThat(render.kinds()).containsExactlyInAnyOrder(
                     "ServiceAccount/" + RELEASE, "ClusterRole/" + RELEASE, "ClusterRoleBinding/" + RELEASE,
                     "ConfigMap/" + RELEASE + "-policy", "Secret/" + RELEASE + "-tls", "Service/" + RELEASE,
                     "Deployment/" + RELEASE, "PodDisruptionBudget/" + RELEASE,
-                    "ValidatingWebhookConfiguration/" + RELEASE);
+                    "ValidatingWebhookConfiguration/" + RELEASE,
+                    "ServiceAccount/" + AUDIT, "ClusterRole/" + AUDIT, "ClusterRoleBinding/" + AUDIT,
+                    "Service/" + AUDIT, "Deployment/" + AUDIT,
+                    "CustomResourceDefinition/policyreports.wgpolicyk8s.io",
+                    "CustomResourceDefinition/clusterpolicyreports.wgpolicyk8s.io",
+                    "CustomResourceDefinition/reports.openreports.io",
+                    "CustomResourceDefinition/clusterreports.openreports.io");
         }
 
         @Test
         void everyNamespacedObjectNamesTheReleaseNamespace() {
             for (ObjectNode document : render.documents()) {
                 String kind = document.path("kind").asText();
-                if (Set.of("ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration").contains(kind)) {
+                if (Set.of("ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration",
+                        "CustomResourceDefinition").contains(kind)) {
                     assertThat(document.path("metadata").has("namespace")).as(kind).isFalse();
                 } else {
                     assertThat(document.path("metadata").path("namespace").asText()).as(kind).isEqualTo(NAMESPACE);
@@ -90,7 +98,7 @@ class ChartRenderTest {
         void selectorsMatchThePodLabels() {
             Map<String, String> podLabels = labels(render.deployment().path("spec").path("template")
                     .path("metadata").path("labels"));
-            Map<String, String> serviceSelector = labels(render.one("Service").path("spec").path("selector"));
+            Map<String, String> serviceSelector = labels(render.named("Service", RELEASE).path("spec").path("selector"));
             assertThat(serviceSelector).isNotEmpty().isEqualTo(selector());
             assertThat(podLabels).containsAllEntriesOf(serviceSelector);
             assertThat(podLabels).containsAllEntriesOf(
@@ -105,7 +113,7 @@ class ChartRenderTest {
             assertThat(containerPorts).containsEntry("webhook", 8443).containsEntry("management", 9000);
 
             Map<String, Integer> serviceTargets = new HashMap<>();
-            for (JsonNode port : render.one("Service").path("spec").path("ports")) {
+            for (JsonNode port : render.named("Service", RELEASE).path("spec").path("ports")) {
                 JsonNode target = port.path("targetPort");
                 int resolved = target.isInt() ? target.asInt() : containerPorts.getOrDefault(target.asText(), -1);
                 assertThat(containerPorts).as("Service port %s targets %s", port.path("name").asText(), target)
@@ -118,12 +126,12 @@ class ChartRenderTest {
         @Test
         void webhookCallsTheServiceOnValidate() {
             JsonNode service = render.webhook().path("clientConfig").path("service");
-            assertThat(service.path("name").asText()).isEqualTo(render.one("Service").path("metadata").path("name").asText());
+            assertThat(service.path("name").asText()).isEqualTo(RELEASE);
             assertThat(service.path("namespace").asText()).isEqualTo(NAMESPACE);
             assertThat(service.path("path").asText()).isEqualTo("/validate");
             int port = service.path("port").asInt();
             JsonNode servicePort = null;
-            for (JsonNode candidate : render.one("Service").path("spec").path("ports")) {
+            for (JsonNode candidate : render.named("Service", RELEASE).path("spec").path("ports")) {
                 if (candidate.path("port").asInt() == port) {
                     servicePort = candidate;
                 }
@@ -210,10 +218,10 @@ class ChartRenderTest {
         void serviceAccountTokenIsMountedForContextLookupsAndRbacIsReadOnly() {
             assertThat(render.podSpec().path("automountServiceAccountToken").asBoolean()).isTrue();
             String account = render.podSpec().path("serviceAccountName").asText();
-            assertThat(render.one("ServiceAccount").path("metadata").path("name").asText()).isEqualTo(account);
+            assertThat(render.named("ServiceAccount", RELEASE).path("metadata").path("name").asText()).isEqualTo(account);
 
             Set<String> granted = new TreeSet<>();
-            for (JsonNode rule : render.one("ClusterRole").path("rules")) {
+            for (JsonNode rule : render.named("ClusterRole", RELEASE).path("rules")) {
                 assertThat(strings(rule.path("verbs"))).as("verbs").containsExactlyInAnyOrder("get", "list", "watch");
                 String group = rule.path("apiGroups").get(0).asText();
                 rule.path("resources").forEach(r -> granted.add((group.isEmpty() ? "" : group + "/") + r.asText()));
@@ -222,9 +230,8 @@ class ChartRenderTest {
                     "policy/poddisruptionbudgets", "apps/deployments", "apps/statefulsets", "apps/daemonsets",
                     "apps/replicasets", "batch/jobs", "batch/cronjobs", "autoscaling/horizontalpodautoscalers");
 
-            JsonNode binding = render.one("ClusterRoleBinding");
-            assertThat(binding.path("roleRef").path("name").asText())
-                    .isEqualTo(render.one("ClusterRole").path("metadata").path("name").asText());
+            JsonNode binding = render.named("ClusterRoleBinding", RELEASE);
+            assertThat(binding.path("roleRef").path("name").asText()).isEqualTo(RELEASE);
             assertThat(binding.path("subjects").get(0).path("name").asText()).isEqualTo(account);
             assertThat(binding.path("subjects").get(0).path("namespace").asText()).isEqualTo(NAMESPACE);
         }
@@ -336,14 +343,17 @@ class ChartRenderTest {
         assertThat(policy.ownership().trustedControllers()).containsExactly(new Ownership.TrustedController(
                 "system:serviceaccount:argo-rollouts:argo-rollouts", "Rollout", "argoproj.io/v1alpha1", null));
         JsonNode extra = null;
-        for (JsonNode rule : render.one("ClusterRole").path("rules")) {
-            if (strings(rule.path("apiGroups")).contains("argoproj.io")) {
-                extra = rule;
+        for (String role : List.of(RELEASE, Chart.AUDIT)) {
+            extra = null;
+            for (JsonNode rule : render.named("ClusterRole", role).path("rules")) {
+                if (strings(rule.path("apiGroups")).contains("argoproj.io")) {
+                    extra = rule;
+                }
             }
+            assertThat(extra).as("ClusterRole %s reads rollouts", role).isNotNull();
+            assertThat(strings(extra.path("resources"))).containsExactly("rollouts");
+            assertThat(strings(extra.path("verbs"))).containsExactly("get", "list", "watch");
         }
-        assertThat(extra).isNotNull();
-        assertThat(strings(extra.path("resources"))).containsExactly("rollouts");
-        assertThat(strings(extra.path("verbs"))).containsExactly("get", "list", "watch");
     }
 
     @Test
@@ -423,29 +433,41 @@ class ChartRenderTest {
     }
 
     @Test
-    void serviceMonitorScrapesTheManagementPortOfTheService() {
+    void serviceMonitorScrapesTheManagementPortOfTheWebhookAndAuditServices() {
         Render render = Chart.render("metrics.serviceMonitor.enabled", "true",
                 "metrics.serviceMonitor.labels.release", "prometheus");
         JsonNode monitor = render.one("ServiceMonitor");
-        JsonNode service = render.one("Service");
         assertThat(labels(monitor.path("metadata").path("labels"))).containsEntry("release", "prometheus");
-        assertThat(labels(service.path("metadata").path("labels")))
-                .containsAllEntriesOf(labels(monitor.path("spec").path("selector").path("matchLabels")));
         assertThat(strings(monitor.path("spec").path("namespaceSelector").path("matchNames"))).containsExactly(NAMESPACE);
-
         JsonNode endpoint = monitor.path("spec").path("endpoints").get(0);
         assertThat(endpoint.path("path").asText()).isEqualTo("/q/metrics");
-        List<String> servicePortNames = new ArrayList<>();
-        service.path("spec").path("ports").forEach(p -> {
-            if (p.path("targetPort").asText().equals("management")) {
-                servicePortNames.add(p.path("name").asText());
-            }
-        });
-        assertThat(servicePortNames).containsExactly(endpoint.path("port").asText());
-
-        // The alerts and the dashboard select job="kube-safeguard".
         String jobLabel = monitor.path("spec").path("jobLabel").asText();
-        assertThat(service.path("metadata").path("labels").path(jobLabel).asText()).isEqualTo("kube-safeguard");
+
+        List<String> jobs = new ArrayList<>();
+        for (ObjectNode service : render.all("Service")) {
+            assertThat(Chart.selects(monitor.path("spec").path("selector"), labels(service.path("metadata").path("labels"))))
+                    .as("the ServiceMonitor selects Service %s", service.path("metadata").path("name").asText()).isTrue();
+            List<String> servicePortNames = new ArrayList<>();
+            service.path("spec").path("ports").forEach(p -> {
+                if (p.path("targetPort").asText().equals("management")) {
+                    servicePortNames.add(p.path("name").asText());
+                }
+            });
+            assertThat(servicePortNames).containsExactly(endpoint.path("port").asText());
+            jobs.add(service.path("metadata").path("labels").path(jobLabel).asText());
+        }
+        // The alerts and the dashboard select job="kube-safeguard" (webhook) and job="kube-safeguard-audit".
+        assertThat(jobs).containsExactlyInAnyOrder("kube-safeguard", "kube-safeguard-audit");
+    }
+
+    @Test
+    void withoutTheAuditTheServiceMonitorSelectsTheWebhookServiceOnly() {
+        Render render = Chart.render("metrics.serviceMonitor.enabled", "true", "audit.enabled", "false");
+        JsonNode selector = render.one("ServiceMonitor").path("spec").path("selector");
+        assertThat(render.all("Service")).hasSize(1);
+        assertThat(Chart.selects(selector, labels(render.one("Service").path("metadata").path("labels")))).isTrue();
+        assertThat(Chart.selects(selector, Map.of("app.kubernetes.io/name", "kube-safeguard-audit",
+                "app.kubernetes.io/instance", RELEASE))).isFalse();
     }
 
     @Test
@@ -455,6 +477,23 @@ class ChartRenderTest {
         JsonNode original = Chart.YAML.readTree(Files.readString(Path.of("deploy/prometheus/alerts.yaml")));
         assertThat(rule.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
         assertThat(rule.path("spec")).isEqualTo(original.path("spec"));
+        assertThat(groupNames(rule)).containsExactly("kube-safeguard", "kube-safeguard-audit");
+    }
+
+    @Test
+    void withoutTheAuditThePrometheusRuleLeavesOutItsAlerts() throws Exception {
+        JsonNode rule = Chart.render("metrics.prometheusRule.enabled", "true", "audit.enabled", "false")
+                .one("PrometheusRule");
+        JsonNode original = Chart.YAML.readTree(Files.readString(Path.of("deploy/prometheus/alerts.yaml")));
+        assertThat(groupNames(rule)).containsExactly("kube-safeguard");
+        assertThat(rule.path("spec").path("groups").get(0)).isEqualTo(original.path("spec").path("groups").get(0));
+        assertThat(rule.toString()).doesNotContain("safeguard_audit_", "kube-safeguard-audit");
+    }
+
+    static List<String> groupNames(JsonNode prometheusRule) {
+        List<String> names = new ArrayList<>();
+        prometheusRule.path("spec").path("groups").forEach(g -> names.add(g.path("name").asText()));
+        return names;
     }
 
     @Test
@@ -471,7 +510,7 @@ class ChartRenderTest {
     @Test
     void networkPolicyOpensTheWebhookToAllAndManagementToTheSelector() {
         Render render = Chart.render("networkPolicy.enabled", "true");
-        JsonNode policy = render.one("NetworkPolicy").path("spec");
+        JsonNode policy = render.named("NetworkPolicy", RELEASE).path("spec");
         assertThat(labels(policy.path("podSelector").path("matchLabels"))).isEqualTo(
                 labels(render.deployment().path("spec").path("selector").path("matchLabels")));
         assertThat(strings(policy.path("policyTypes"))).containsExactly("Ingress");
@@ -494,9 +533,21 @@ class ChartRenderTest {
     }
 
     @Test
-    void onlyOneServiceSelectsThePods() {
+    void onlyOneServiceSelectsEachSetOfPods() {
         Render render = Chart.render("metrics.serviceMonitor.enabled", "true", "networkPolicy.enabled", "true");
-        assertThat(render.all("Service")).hasSize(1);
+        assertThat(render.all("Service")).hasSize(2);
+        for (ObjectNode deployment : render.all("Deployment")) {
+            Map<String, String> podLabels = labels(deployment.path("spec").path("template").path("metadata").path("labels"));
+            List<String> selecting = new ArrayList<>();
+            for (ObjectNode service : render.all("Service")) {
+                if (labels(service.path("spec").path("selector")).entrySet().stream()
+                        .allMatch(e -> e.getValue().equals(podLabels.get(e.getKey())))) {
+                    selecting.add(service.path("metadata").path("name").asText());
+                }
+            }
+            assertThat(selecting).as("Services selecting the pods of %s", deployment.path("metadata").path("name").asText())
+                    .containsExactly(deployment.path("metadata").path("name").asText());
+        }
     }
 
     // --- helpers ------------------------------------------------------------------------------------

@@ -44,6 +44,18 @@ class ChartValuesTest {
             context.enabled                      | yes please | /context/enabled': got string, want boolean
             context.namespaces                   | all        | additional properties 'namespaces' not allowed
             image.tag                            | latest     | /image/tag'
+            audit.enabled                        | yes please | /audit/enabled': got string, want boolean
+            audit.reportFormat                   | kyverno    | /audit/reportFormat': value must be one of 'policyreport', 'openreports'
+            audit.maxResultsPerNamespace         | 0          | /audit/maxResultsPerNamespace': minimum: got 0, want 1
+            audit.maxResultsPerNamespace         | 100000     | /audit/maxResultsPerNamespace': maximum: got 100,000, want 2,000
+            audit.maxResultsPerNamespace         | many       | /audit/maxResultsPerNamespace': got string, want integer
+            audit.replicas                       | 2          | additional properties 'replicas' not allowed
+            audit.serviceAccount.nam             | auditor    | additional properties 'nam' not allowed
+            audit.resources.request.cpu          | 1          | additional properties 'request' not allowed
+            crds.install                         | maybe      | /crds/install': got string, want boolean
+            crds.enabled                         | true       | additional properties 'enabled' not allowed
+            networkPolicy.apiServer.ports[0]     | https      | /networkPolicy/apiServer/ports/0': got string, want integer
+            networkPolicy.apiServer.port         | 443        | additional properties 'port' not allowed
             """)
     void schemaRefusesWrongTypesAndUnknownKeys(String key, String value, String message) {
         assertThatThrownBy(() -> Chart.render(key, value))
@@ -166,6 +178,17 @@ class ChartValuesTest {
                 .contains("safeguard_admission_requests_total{decision=\"would_deny\"}")
                 .contains("--set policy.mode=enforce")
                 .contains("failurePolicy Ignore");
+
+        assertThat(notes).as("where the background audit's reports are")
+                .contains("kubectl get policyreports -A")
+                .contains("deployment/kube-safeguard-audit")
+                .contains("safeguard_audit_violations{action=\"deny\"}")
+                .doesNotContain("crds.install=false");
+        assertThat(notes(Map.of("audit.reportFormat", "openreports", "crds.install", "false")))
+                .contains("kubectl get reports.openreports.io -A")
+                .contains("crds.install=false")
+                .doesNotContain("policyreports");
+        assertThat(notes(Map.of("audit.enabled", "false"))).doesNotContain("kube-safeguard-audit", "policyreports");
 
         String enforced = notes(Map.of("policy.mode", "enforce", "webhook.failurePolicy", "Fail"));
         assertThat(enforced).contains("Policy mode: ENFORCE")

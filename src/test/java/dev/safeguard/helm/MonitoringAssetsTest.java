@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,7 +33,22 @@ class MonitoringAssetsTest {
             "safeguard_rule_violations_total", "safeguard_admission_duration_seconds_bucket",
             "safeguard_admission_duration_seconds_sum", "safeguard_admission_duration_seconds_count",
             "safeguard_rule_errors_total", "safeguard_exemptions_total", "safeguard_policy_reloads_total",
-            "safeguard_policy_info", "safeguard_inherited_violations_total");
+            "safeguard_policy_info", "safeguard_inherited_violations_total",
+            // audit-mode would-denies per rule and namespace (the webhook)
+            "safeguard_admission_would_denials_total",
+            // the background audit
+            "safeguard_audit_violations", "safeguard_audit_objects",
+            "safeguard_audit_scan_duration_seconds_count", "safeguard_audit_scan_duration_seconds_sum",
+            "safeguard_audit_scan_duration_seconds_max",
+            "safeguard_audit_update_duration_seconds_count", "safeguard_audit_update_duration_seconds_sum",
+            "safeguard_audit_update_duration_seconds_max",
+            "safeguard_audit_last_full_sync_timestamp_seconds", "safeguard_audit_report_writes_total",
+            // the review path and TLS
+            "safeguard_admission_internal_errors_total", "safeguard_admission_input_limit_exceeded_total",
+            "safeguard_admission_in_flight", "safeguard_tls_reloads_total", "safeguard_tls_cert_expiry_seconds");
+
+    /** The scrape jobs the chart's ServiceMonitor makes: the webhook's Service and the audit's (their name label). */
+    static final Set<String> JOBS = Set.of("kube-safeguard", "kube-safeguard-audit");
 
     @ParameterizedTest(name = "{1} is a byte-identical copy of {0}")
     @CsvSource({
@@ -50,6 +67,25 @@ class MonitoringAssetsTest {
             assertThat(used).as("metrics in %s", asset).isNotEmpty();
             assertThat(EXPORTED).as("metrics the service exports, against %s", asset).containsAll(used);
         }
+    }
+
+    @Test
+    void dashboardAndAlertsSelectOnlyJobsTheServiceMonitorMakes() throws Exception {
+        for (Path asset : List.of(DASHBOARD, ALERTS)) {
+            Set<String> jobs = new TreeSet<>();
+            Matcher matcher = Pattern.compile("job=~?\\\\?\"([^\"\\\\]*)").matcher(Files.readString(asset));
+            while (matcher.find()) {
+                jobs.add(matcher.group(1));
+            }
+            assertThat(jobs).as("jobs in %s", asset).isNotEmpty();
+            assertThat(JOBS).as("jobs the ServiceMonitor makes, against %s", asset).containsAll(jobs);
+        }
+        // And the chart makes exactly those: each Service's app.kubernetes.io/name is its job.
+        Chart.Render render = Chart.render("metrics.serviceMonitor.enabled", "true");
+        String jobLabel = render.one("ServiceMonitor").path("spec").path("jobLabel").asText();
+        Set<String> made = new TreeSet<>();
+        render.all("Service").forEach(service -> made.add(service.path("metadata").path("labels").path(jobLabel).asText()));
+        assertThat(made).isEqualTo(JOBS);
     }
 
     @Test
@@ -84,6 +120,80 @@ class MonitoringAssetsTest {
         assertThat(expressions).as("current policy version and mode")
                 .anyMatch(e -> e.contains("by (mode, version)") && e.contains("safeguard_policy_info"));
         assertNoOverlap(panels);
+    }
+
+    @Test
+    void dashboardHasABackgroundAuditRow() throws Exception {
+        JsonNode dashboard = Chart.JSON.readTree(DASHBOARD.toFile());
+        List<String> rows = new ArrayList<>();
+        List<String> expressions = new ArrayList<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            if (panel.path("type").asText().equals("row")) {
+                rows.add(panel.path("title").asText());
+            }
+            panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
+        }
+        assertThat(rows).contains("Background audit", "Enforcement readiness");
+        assertThat(expressions).as("standing violations by rule and namespace, in the selected namespaces")
+                .anyMatch(e -> e.contains("sum by (rule, namespace) (safeguard_audit_violations{namespace=~\"$namespace\"})"));
+        assertThat(expressions).as("the audit is up").anyMatch(e -> e.contains("up{job=\"kube-safeguard-audit\"}"));
+        assertThat(expressions).as("when the last full scan ended (Unix seconds, shown from now)")
+                .anyMatch(e -> e.equals("max(safeguard_audit_last_full_sync_timestamp_seconds > 0) * 1000"));
+        assertThat(expressions).as("report write failures")
+                .anyMatch(e -> e.contains("safeguard_audit_report_writes_total{result=\"failure\"}"));
+        assertThat(expressions).as("objects judged").anyMatch(e -> e.contains("safeguard_audit_objects"));
+        assertThat(expressions).as("update latency").anyMatch(e -> e.contains("safeguard_audit_update_duration_seconds_sum"));
+        assertThat(expressions).as("scan duration").anyMatch(e -> e.contains("safeguard_audit_scan_duration_seconds_sum"));
+
+        // The namespace variable offers the namespaces of the audit and of the would-denies, not only of rejections.
+        JsonNode namespace = null;
+        for (JsonNode variable : dashboard.path("templating").path("list")) {
+            if (variable.path("name").asText().equals("namespace")) {
+                namespace = variable;
+            }
+        }
+        assertThat(namespace).isNotNull();
+        assertThat(namespace.path("query").path("query").asText())
+                .contains("safeguard_audit_violations", "safeguard_admission_would_denials_total",
+                        "safeguard_admission_rejections_total");
+    }
+
+    /**
+     * Enforcement readiness: per rule (and per rule and namespace), standing deny-level violations and the
+     * would-denies of the last 24 h side by side, a rule being ready when both are zero.
+     */
+    @ParameterizedTest(name = "readiness by ({0})")
+    @CsvSource(delimiter = '|', textBlock = """
+            rule
+            rule, namespace
+            """)
+    void dashboardShowsEnforcementReadiness(String by) throws Exception {
+        JsonNode dashboard = Chart.JSON.readTree(DASHBOARD.toFile());
+        String standing = "sum by (" + by + ") (safeguard_audit_violations{action=\"deny\",namespace=~\"$namespace\"})";
+        String wouldDeny = "sum by (" + by + ") (increase(safeguard_admission_would_denials_total{namespace=~\"$namespace\"}[24h]))";
+        JsonNode table = null;
+        for (JsonNode panel : dashboard.path("panels")) {
+            List<String> expressions = new ArrayList<>();
+            panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
+            if (panel.path("type").asText().equals("table") && expressions.stream().anyMatch(e -> e.startsWith(standing))) {
+                table = panel;
+            }
+        }
+        assertThat(table).as("a table of %s", standing).isNotNull();
+        List<String> expressions = new ArrayList<>();
+        for (JsonNode target : table.path("targets")) {
+            expressions.add(target.path("expr").asText());
+            assertThat(target.path("instant").asBoolean()).isTrue();
+            assertThat(target.path("format").asText()).isEqualTo("table");
+        }
+        // Side by side: each query falls back to 0 for the rows only the other has, so no cell is empty.
+        assertThat(expressions).hasSize(3);
+        assertThat(expressions.get(0)).isEqualTo(standing + "\n  or 0 * " + wouldDeny);
+        assertThat(expressions.get(1)).isEqualTo(wouldDeny + "\n  or 0 * " + standing);
+        assertThat(expressions.get(2)).contains(standing, wouldDeny).endsWith(") == bool 0");
+        assertThat(table.path("description").asText()).contains("ready to enforce").contains("both counts are zero");
+        assertThat(table.toString()).contains("\"merge\"", "Standing violations (deny)", "Would-denies (24 h)",
+                "Ready to enforce");
     }
 
     private static void assertNoOverlap(List<JsonNode> panels) {
@@ -125,6 +235,42 @@ class MonitoringAssetsTest {
                 .anyMatch(e -> e.contains("histogram_quantile(0.99") && e.strip().endsWith("> 4"));
         assertThat(expressions).as("reload failures")
                 .anyMatch(e -> e.contains("safeguard_policy_reloads_total{result=\"failure\"}"));
+        assertThat(names).contains("KubeSafeguardCertificateRejected", "KubeSafeguardCertificateExpiresSoon",
+                "KubeSafeguardReviewsUndecided");
+        assertThat(expressions).as("certificate expiry")
+                .anyMatch(e -> e.contains("safeguard_tls_cert_expiry_seconds"))
+                .anyMatch(e -> e.contains("safeguard_tls_reloads_total{result=\"rejected\"}"))
+                .anyMatch(e -> e.contains("safeguard_admission_internal_errors_total"));
+    }
+
+    @Test
+    void alertsCoverTheBackgroundAuditInItsOwnGroup() throws Exception {
+        JsonNode rule = Chart.YAML.readTree(ALERTS.toFile());
+        JsonNode auditGroup = null;
+        for (JsonNode group : rule.path("spec").path("groups")) {
+            boolean isAudit = group.path("name").asText().equals("kube-safeguard-audit");
+            for (JsonNode alert : group.path("rules")) {
+                // The chart leaves the audit's group out without the audit: no audit alert may live elsewhere.
+                assertThat(alert.path("expr").asText().contains("safeguard_audit_")
+                        || alert.path("expr").asText().contains("kube-safeguard-audit"))
+                        .as("%s in group %s", alert.path("alert").asText(), group.path("name").asText()).isEqualTo(isAudit);
+            }
+            if (isAudit) {
+                auditGroup = group;
+            }
+        }
+        assertThat(auditGroup).isNotNull();
+        Map<String, String> alerts = new TreeMap<>();
+        auditGroup.path("rules").forEach(a -> alerts.put(a.path("alert").asText(), a.path("expr").asText()));
+        // No alert on the age of the last full scan: the audit scans in full only at start and after a policy
+        // change, then follows changes; an old full scan is the normal state.
+        assertThat(alerts).containsOnlyKeys("KubeSafeguardAuditDown", "KubeSafeguardAuditNotSynced",
+                "KubeSafeguardAuditReportWritesFailing");
+        assertThat(alerts.get("KubeSafeguardAuditDown")).isEqualTo("absent(up{job=\"kube-safeguard-audit\"} == 1)");
+        assertThat(alerts.get("KubeSafeguardAuditNotSynced")).contains("up{job=\"kube-safeguard-audit\"}")
+                .contains("unless").contains("safeguard_audit_last_full_sync_timestamp_seconds > 0");
+        assertThat(alerts.get("KubeSafeguardAuditReportWritesFailing"))
+                .contains("safeguard_audit_report_writes_total{result=\"failure\"}");
     }
 
     static Set<String> metricNames(String text) {

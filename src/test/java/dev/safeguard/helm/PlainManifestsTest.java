@@ -40,6 +40,12 @@ class PlainManifestsTest {
             #   kubectl -n kube-safeguard edit configmap kube-safeguard-policy
             # Set the image (the placeholder registry.example.com/kube-safeguard cannot be pulled):
             #   kubectl -n kube-safeguard set image deployment/kube-safeguard webhook=REGISTRY/kube-safeguard:TAG
+            #   kubectl -n kube-safeguard set image deployment/kube-safeguard-audit audit=REGISTRY/kube-safeguard:TAG
+            #
+            # The background audit (Deployment kube-safeguard-audit) judges what already runs and writes one
+            # PolicyReport per namespace:  kubectl get policyreports -A
+            # This file creates the CustomResourceDefinitions of the reports (wgpolicyk8s.io, openreports.io). If
+            # Kyverno or Policy Reporter already installed them, leave those four documents out.
             # See docs/operations.md.
             ---
             apiVersion: v1

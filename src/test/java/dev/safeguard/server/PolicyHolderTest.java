@@ -6,6 +6,8 @@ import dev.safeguard.config.SafeguardConfig;
 import dev.safeguard.metrics.SafeguardMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import jakarta.enterprise.event.Event;
@@ -78,12 +80,13 @@ class PolicyHolderTest {
         Path file = Files.writeString(dir.resolve("policy.yaml"), POLICY.formatted("[NET_BIND_SERVICE]"));
         SafeguardConfig config = new SmallRyeConfigBuilder().withMapping(SafeguardConfig.class)
                 .withConverter(Duration.class, 200, new DurationConverter())
+                .withConverter(MemorySize.class, 200, new MemorySizeConverter())
                 .withSources(new PropertiesConfigSource(Map.of("safeguard.policy.path", file.toString(),
                         "safeguard.policy.check-interval", "1h"), "test", 500))
                 .build().getConfigMapping(SafeguardConfig.class);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Fired fired = new Fired();
-        PolicyHolder holder = new PolicyHolder(new SafeguardMetrics(registry, true), config, fired);
+        PolicyHolder holder = new PolicyHolder(new SafeguardMetrics(registry, true, 500), config, fired);
         try {
             String good = holder.current().version();
             assertThat(holder.current().rules().find("added-capabilities").orElseThrow().params())
