@@ -93,16 +93,17 @@ class PolicyHolderTest {
                     .containsEntry("allowed", List.of("NET_BIND_SERVICE"));
 
             Files.writeString(file, POLICY.formatted("NET_BIND_SERVICE"));
-            assertThat(holder.reload()).isFalse();
+            assertThat(holder.reload()).isFalse(); // refused, whether this call or the directory watch read it
 
             assertThat(holder.current().version()).isEqualTo(good);
             assertThat(registry.get("safeguard.policy.reloads").tag("result", "failure").counter().count()).isEqualTo(1);
             assertThat(fired.events).isEmpty();
 
             Files.writeString(file, POLICY.formatted("[NET_BIND_SERVICE, CHOWN]"));
-            assertThat(holder.reload()).isTrue();
+            holder.reload(); // (or the directory watch got there first: either way it is installed once)
+            assertThat(holder.current().version()).isNotEqualTo(good);
             assertThat(fired.events).singleElement().satisfies(changed ->
-                    assertThat(changed.policy().version()).isNotEqualTo(good));
+                    assertThat(changed.policy().version()).isEqualTo(holder.current().version()));
         } finally {
             holder.stop(null);
         }
