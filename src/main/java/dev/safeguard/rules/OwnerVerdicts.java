@@ -61,7 +61,9 @@ final class OwnerVerdicts {
             return untrusted(claimed + "was not found" + (related.available() ? "" : " (no owner lookups here)"));
         }
         String ownerUid = ObjectTree.string(owner, "metadata", "uid");
-        if (reference.uid() != null && !reference.uid().equals(ownerUid)) {
+        // The API server refuses an ownerReference without a uid; a manifest may leave it out.
+        boolean uidRequired = subject.origin() == Subject.Origin.ADMISSION;
+        if ((reference.uid() != null || uidRequired) && !Objects.equals(reference.uid(), ownerUid)) {
             return untrusted(claimed + "the one that exists has uid " + ownerUid + ", not " + reference.uid());
         }
         Map<String, Object> ownerTemplate = PodTemplate.at(owner, policy.ownership().templatePath(reference.kind()));

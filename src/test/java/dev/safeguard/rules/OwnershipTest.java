@@ -108,6 +108,19 @@ class OwnershipTest {
                 """.formatted(spec.indent(2)));
     }
 
+    /** A copy of the node agent's Pod whose ownerReference leaves the uid out. */
+    static final String DAEMON_POD_WITHOUT_UID = """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: node-agent-nouid
+              namespace: monitoring
+              labels: {app: node-agent}
+              ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: node-agent, controller: true}]
+            spec:
+            %s
+            """.formatted(POD_SPEC.indent(2));
+
     static Subject created(Map<String, Object> object, String username) {
         return new Subject(object, null, "CREATE", "monitoring", Map.of("username", username), false);
     }
@@ -184,6 +197,12 @@ class OwnershipTest {
                 cluster(recreated));
         assertThat(otherUid.allowed()).isFalse();
         assertThat(otherUid.ownership()).contains("uid ds-uid-2, not ds-uid-1");
+
+        // A request whose ownerReference carries no uid at all earns nothing either.
+        Decision noUid = engine.decide(policy(Mode.ENFORCE),
+                created(yaml(DAEMON_POD_WITHOUT_UID), DAEMON_SET_CONTROLLER), cluster(daemonSet()));
+        assertThat(noUid.allowed()).isFalse();
+        assertThat(noUid.ownership()).contains("not null");
     }
 
     @Test
