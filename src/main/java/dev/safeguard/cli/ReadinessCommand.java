@@ -115,7 +115,7 @@ final class ReadinessCommand implements Callable<Integer> {
                 wholePolicy.add(manifest.namespace(), asIs.objectReference());
             }
             for (RuleResult denied : engine.decide(strictest, subject, related).denied()) {
-                byRule.get(denied.ruleId()).add(manifest.namespace(), asIs.objectReference());
+                byRule.computeIfAbsent(denied.ruleId(), id -> new Denials()).add(manifest.namespace(), asIs.objectReference());
             }
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -152,7 +152,7 @@ final class ReadinessCommand implements Callable<Integer> {
                 ready.add(rule);
                 return;
             }
-            String action = policy.rules().find(rule).orElseThrow().action().id();
+            String action = policy.rules().find(rule).map(entry -> entry.action().id()).orElse("-");
             denials.byNamespace().forEach((ns, objects) -> out.printf("  %-28s %-7s %-24s %10d  %s%n", rule, action,
                     label(ns), objects.size(), examples(objects)));
         });
@@ -172,7 +172,7 @@ final class ReadinessCommand implements Callable<Integer> {
         ObjectNode rules = root.putObject("rules");
         byRule.forEach((rule, denials) -> {
             ObjectNode node = rules.putObject(rule);
-            node.put("action", policy.rules().find(rule).orElseThrow().action().id());
+            node.put("action", policy.rules().find(rule).map(entry -> entry.action().id()).orElse("-"));
             node.put("ready", denials.total() == 0);
             node.put("wouldDeny", denials.total());
             ObjectNode namespaces = node.putObject("namespaces");
