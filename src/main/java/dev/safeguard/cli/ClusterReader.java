@@ -1,10 +1,8 @@
 package dev.safeguard.cli;
 
 import dev.safeguard.cluster.ApiObjects;
-import dev.safeguard.rules.Action;
 import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.Policy;
-import dev.safeguard.rules.RuleSet;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * {@code --cluster}: what a cluster runs now, read with the kubeconfig's credentials (as kubectl would), as the
@@ -87,13 +84,8 @@ final class ClusterReader {
 
     /** The kinds to read, known to {@link ApiResource}, in a stable order. */
     static Set<String> kinds(Policy policy) {
-        Set<String> kinds = new TreeSet<>(policy.ownership().ownerKinds().keySet());
-        for (RuleSet.Entry entry : policy.rules().entries()) {
-            if (entry.action() != Action.OFF) {
-                kinds.addAll(entry.rule().definition().match().kinds());
-                kinds.addAll(entry.rule().definition().related());
-            }
-        }
+        Set<String> kinds = policy.judgedKinds();
+        kinds.addAll(policy.contextKinds());
         kinds.removeIf(kind -> ApiResource.of(kind).isEmpty());
         return kinds;
     }

@@ -2,14 +2,12 @@ package dev.safeguard.cluster;
 
 import dev.safeguard.config.SafeguardConfig;
 import dev.safeguard.metrics.AuditMetrics;
-import dev.safeguard.rules.Action;
 import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.ObjectTree;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RuleResult;
-import dev.safeguard.rules.RuleSet;
 import dev.safeguard.rules.Subject;
 import dev.safeguard.server.PolicyHolder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -157,20 +155,14 @@ public class BackgroundAudit {
     /** The kinds the policy's enabled rules judge (and the audit can watch), and those their verdicts depend on. */
     private void watchKindsOf(Policy policy) {
         Set<String> judged = new TreeSet<>();
-        Set<String> context = new TreeSet<>(policy.ownership().ownerKinds().keySet());
-        for (RuleSet.Entry entry : policy.rules().entries()) {
-            if (entry.action() == Action.OFF) {
-                continue;
-            }
-            context.addAll(entry.rule().definition().related());
-            for (String kind : entry.rule().definition().match().kinds()) {
-                if (ContextKind.of(kind).isPresent()) {
-                    judged.add(kind);
-                } else if (ApiResource.of(kind).isPresent()) {
-                    LOG.warnf("background audit: rule %s judges %s, which the audit does not watch", entry.id(), kind);
-                }
+        for (String kind : policy.judgedKinds()) {
+            if (ContextKind.of(kind).isPresent()) {
+                judged.add(kind);
+            } else if (ApiResource.of(kind).isPresent()) {
+                LOG.warnf("background audit: the policy's rules judge %s, which the audit does not watch", kind);
             }
         }
+        Set<String> context = policy.contextKinds();
         judgedKinds = Set.copyOf(judged);
         contextKinds = Set.copyOf(context);
         Set<String> all = new TreeSet<>(judged);

@@ -1,12 +1,9 @@
 package dev.safeguard.cluster;
 
 import dev.safeguard.config.SafeguardConfig;
-import dev.safeguard.rules.Action;
 import dev.safeguard.rules.ApiResource;
-import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.RelatedList;
 import dev.safeguard.rules.RelatedObjects;
-import dev.safeguard.rules.RuleSet;
 import dev.safeguard.server.PolicyHolder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -92,7 +89,7 @@ public class InformerRelatedObjects implements RelatedObjects {
             return;
         }
         Map<String, String> owners = policies.current().ownership().ownerKinds();
-        policyKinds = kindsOf(policies.current());
+        policyKinds = Set.copyOf(policies.current().contextKinds());
         LOG.infof("context lookups on: watching %s in every namespace (owners: %s)", policyKinds, owners.keySet());
         reconcile();
     }
@@ -100,7 +97,7 @@ public class InformerRelatedObjects implements RelatedObjects {
     /** A reloaded policy may declare other kinds in related: or trust other owners: watch what it needs, only that. */
     void policyChanged(@Observes PolicyHolder.Changed changed) {
         if (enabled) {
-            policyKinds = kindsOf(changed.policy());
+            policyKinds = Set.copyOf(changed.policy().contextKinds());
             reconcile();
         }
     }
@@ -109,12 +106,6 @@ public class InformerRelatedObjects implements RelatedObjects {
         informers.values().forEach(SharedIndexInformer::stop);
     }
 
-    /** The kinds a policy's context rules and ownership checks read. */
-    static Set<String> kindsOf(Policy policy) {
-        Set<String> kinds = declaredKinds(policy.rules());
-        kinds.addAll(policy.ownership().ownerKinds().keySet());
-        return Set.copyOf(kinds);
-    }
 
     /**
      * Starts an informer for every kind now needed that has none, and stops (and forgets the cache of) every
@@ -147,14 +138,6 @@ public class InformerRelatedObjects implements RelatedObjects {
             LOG.infof("context lookups: watching %s (started %s, stopped %s)", new TreeSet<>(informers.keySet()),
                     started, stopped);
         }
-    }
-
-    /** Every kind the enabled rules of {@code rules} declare in {@code related:}: an off rule reads nothing. */
-    static Set<String> declaredKinds(RuleSet rules) {
-        Set<String> kinds = new TreeSet<>();
-        rules.entries().stream().filter(entry -> entry.action() != Action.OFF)
-                .forEach(entry -> kinds.addAll(entry.rule().definition().related()));
-        return kinds;
     }
 
     /** Starts watching one kind; false when there is no informer for it (said once). */

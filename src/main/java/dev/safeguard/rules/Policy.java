@@ -2,6 +2,8 @@ package dev.safeguard.rules;
 
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * One version of the policy: the rules with their effective actions and params, the mode, and the
@@ -35,6 +37,31 @@ public record Policy(String name, String version, Mode mode, RuleSet rules, Set<
 
     public Policy withRatcheting(boolean enabled) {
         return new Policy(name, version, mode, rules, excludedNamespaces, enabled, ownership);
+    }
+
+    /** The kinds the enabled rules judge (their match.kinds): what an audit of a cluster reads. */
+    public Set<String> judgedKinds() {
+        Set<String> kinds = new TreeSet<>();
+        enabledRules().forEach(entry -> kinds.addAll(entry.rule().definition().match().kinds()));
+        return kinds;
+    }
+
+    /** The kinds the enabled rules read beside the object they judge (their related:); an off rule reads nothing. */
+    public Set<String> relatedKinds() {
+        Set<String> kinds = new TreeSet<>();
+        enabledRules().forEach(entry -> kinds.addAll(entry.rule().definition().related()));
+        return kinds;
+    }
+
+    /** Every kind a verdict may depend on besides the object itself: related kinds and owner kinds. */
+    public Set<String> contextKinds() {
+        Set<String> kinds = relatedKinds();
+        kinds.addAll(ownership.ownerKinds().keySet());
+        return kinds;
+    }
+
+    private Stream<RuleSet.Entry> enabledRules() {
+        return rules.entries().stream().filter(entry -> entry.action() != Action.OFF);
     }
 
     public boolean excludes(String namespace) {

@@ -103,7 +103,7 @@ class KindCacheTest {
     @Test
     void everyKindTheBuiltInRulesDeclareHasAnInformerDefinition() throws Exception {
         var pack = new dev.safeguard.rules.RuleLoader(new dev.safeguard.rules.RuleCompiler()).loadBuiltInPack();
-        var kinds = InformerRelatedObjects.declaredKinds(dev.safeguard.rules.RuleSet.withDefaults(pack));
+        var kinds = dev.safeguard.rules.Policy.builtIn(pack).relatedKinds();
         assertThat(kinds).containsExactlyInAnyOrder("PodDisruptionBudget", "Service", "Deployment", "StatefulSet",
                 "ReplicaSet", "HorizontalPodAutoscaler");
         assertThat(ContextKind.WATCHABLE).containsAll(kinds);
