@@ -13,6 +13,23 @@ import java.util.Map;
  */
 public class HostileInputProfile implements QuarkusTestProfile {
 
+    /**
+     * A custom rule that is deliberately slow (quadratic string work) on a large safeguard.test/slow annotation:
+     * one item of a policy's customRules list, as written under {@code customRules:}.
+     */
+    public static final String SLOW_ANNOTATION_RULE = """
+                - id: slow-annotation
+                  title: Deliberately slow on a large annotation (quadratic string work)
+                  category: hygiene
+                  action: deny
+                  match: {kinds: [Deployment]}
+                  validation: >-
+                    !has(object.metadata.annotations) || !('safeguard.test/slow' in object.metadata.annotations) ||
+                    object.metadata.annotations['safeguard.test/slow'].split('').all(c,
+                      object.metadata.annotations['safeguard.test/slow'].indexOf(c + 'b') < 0)
+                  message: "'never'"
+            """;
+
     static final Path POLICY = Path.of("target", "hostile-input", "policy.yaml").toAbsolutePath();
     static final String SLOW_ANNOTATION = "safeguard.test/slow";
     static final int MAX_NAMESPACES = 20;
@@ -25,17 +42,7 @@ public class HostileInputProfile implements QuarkusTestProfile {
             spec:
               mode: enforce
               customRules:
-                - id: slow-annotation
-                  title: Deliberately slow on a large annotation (quadratic string work)
-                  category: hygiene
-                  action: deny
-                  match: {kinds: [Deployment]}
-                  validation: >-
-                    !has(object.metadata.annotations) || !('safeguard.test/slow' in object.metadata.annotations) ||
-                    object.metadata.annotations['safeguard.test/slow'].split('').all(c,
-                      object.metadata.annotations['safeguard.test/slow'].indexOf(c + 'b') < 0)
-                  message: "'never'"
-            """ + echoRules(15);
+            """ + SLOW_ANNOTATION_RULE + echoRules(15);
 
     static final String ECHO_ANNOTATION = "safeguard.test/echo";
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.safeguard.SampleManifests;
+import dev.safeguard.TestNetwork;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -246,7 +247,7 @@ class HostileInputTest extends WebhookTestBase {
     }
 
     static HttpClient client(HttpClient.Version version) throws Exception {
-        return HttpClient.newBuilder().version(version).sslContext(ValidateResourceTest.trustAll())
+        return HttpClient.newBuilder().version(version).sslContext(TestNetwork.trustAll())
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.safeguard.TestNetwork;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import java.security.cert.X509Certificate;
@@ -87,7 +88,7 @@ class TlsReloadTest extends WebhookTestBase {
     /** The certificate the webhook port presents in a fresh handshake. */
     static X509Certificate served() throws Exception {
         int port = ConfigProvider.getConfig().getValue("quarkus.http.test-ssl-port", Integer.class);
-        try (SSLSocket socket = (SSLSocket) ValidateResourceTest.trustAll().getSocketFactory()
+        try (SSLSocket socket = (SSLSocket) TestNetwork.trustAll().getSocketFactory()
                 .createSocket("localhost", port)) {
             socket.setSoTimeout(5_000);
             socket.startHandshake();

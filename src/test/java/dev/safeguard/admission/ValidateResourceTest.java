@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.safeguard.SampleManifests;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.safeguard.TestNetwork;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
@@ -13,11 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.eclipse.microprofile.config.ConfigProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,33 +184,13 @@ class ValidateResourceTest extends WebhookTestBase {
         // into a closed connection (which REST Assured reports as a broken pipe, not as the 413).
         byte[] huge = ("{\"padding\":\"" + "x".repeat(9 * 1024 * 1024) + "\"}").getBytes();
         int port = ConfigProvider.getConfig().getValue("quarkus.http.test-ssl-port", Integer.class);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trustAll()).build();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(TestNetwork.trustAll()).build();
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port + "/validate"))
                 .expectContinue(true)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(huge))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(413);
-    }
-
-    static SSLContext trustAll() throws Exception {
-        TrustManager[] trustAll = {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }};
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trustAll, new SecureRandom());
-        return context;
     }
 
     @Test

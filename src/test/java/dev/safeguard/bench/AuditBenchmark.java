@@ -1,6 +1,7 @@
 package dev.safeguard.bench;
 
 import dev.safeguard.SampleManifests;
+import dev.safeguard.TestNetwork;
 import dev.safeguard.admission.AuditClusterResource;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
@@ -11,7 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,7 +68,7 @@ public final class AuditBenchmark {
 
             Path kubeconfig = Files.createTempFile("bench-kubeconfig", ".yaml");
             Files.writeString(kubeconfig, server.getKubeConfigYaml());
-            int management = freePort();
+            int management = TestNetwork.freePort();
             Path log = Path.of("target", "audit-benchmark.log");
             long started = System.nanoTime();
             audit = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -239,12 +239,6 @@ public final class AuditBenchmark {
             }
         }
         return -1;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     static double seconds(long since) {

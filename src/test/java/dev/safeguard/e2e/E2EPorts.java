@@ -1,9 +1,6 @@
 package dev.safeguard.e2e;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import dev.safeguard.TestNetwork;
 
 /**
  * The ports of one e2e run, chosen free at first use and then fixed for the JVM: the webhook resource
@@ -42,7 +39,7 @@ final class E2EPorts {
         if (chosen == null) {
             int port;
             do {
-                port = freePort();
+                port = TestNetwork.freePort();
             } while (taken(port));
             chosen = String.valueOf(port);
             System.setProperty(property, chosen);
@@ -54,14 +51,5 @@ final class E2EPorts {
         return System.getProperties().entrySet().stream()
                 .anyMatch(e -> e.getKey().toString().startsWith("safeguard.e2e.") && e.getKey().toString().endsWith("-port")
                         && String.valueOf(port).equals(e.getValue()));
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
     }
 }

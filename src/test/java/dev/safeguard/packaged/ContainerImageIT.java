@@ -3,11 +3,11 @@ package dev.safeguard.packaged;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.safeguard.TestNetwork;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -98,8 +98,8 @@ class ContainerImageIT {
 
     @Test
     void servesValidateAsNonRootOnAReadOnlyRootFilesystem() throws Exception {
-        int port = freePort();
-        int management = freePort();
+        int port = TestNetwork.freePort();
+        int management = TestNetwork.freePort();
         long started = System.nanoTime();
         // The engine here has no bridge network (dockerd --bridge=none): the container shares the host's.
         Run run = docker(Duration.ofSeconds(60), null, List.of(), "run", "-d", "--network", "host", "--read-only",
@@ -109,7 +109,7 @@ class ContainerImageIT {
         assertThat(run.exit()).as(run.err()).isZero();
         container = run.out().strip();
 
-        HttpClient client = HttpClient.newBuilder().sslContext(PackagedWebhook.trustAll())
+        HttpClient client = HttpClient.newBuilder().sslContext(TestNetwork.trustAll())
                 .connectTimeout(Duration.ofSeconds(5)).build();
         awaitReady(client, management);
         System.out.printf("ContainerImageIT: ready %d ms after docker run%n", (System.nanoTime() - started) / 1_000_000);
@@ -260,11 +260,5 @@ class ContainerImageIT {
     private static String tail(String text) {
         List<String> lines = text.lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.safeguard.packaged;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.safeguard.admission.HostileInputProfile;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -26,17 +27,7 @@ class GracefulShutdownIT {
             spec:
               mode: enforce
               customRules:
-                - id: slow-annotation
-                  title: Deliberately slow on a large annotation (quadratic string work)
-                  category: hygiene
-                  action: deny
-                  match: {kinds: [Deployment]}
-                  validation: >-
-                    !has(object.metadata.annotations) || !('safeguard.test/slow' in object.metadata.annotations) ||
-                    object.metadata.annotations['safeguard.test/slow'].split('').all(c,
-                      object.metadata.annotations['safeguard.test/slow'].indexOf(c + 'b') < 0)
-                  message: "'never'"
-            """;
+            """ + HostileInputProfile.SLOW_ANNOTATION_RULE;
 
     record Sent(long atMillis, int status, String failure) {
     }

@@ -1,16 +1,14 @@
 package dev.safeguard.packaged;
 
+import dev.safeguard.TestNetwork;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The packaged webhook (target/quarkus-app/quarkus-run.jar) as its own process, the way a pod runs it: its own
@@ -43,7 +38,7 @@ final class PackagedWebhook implements AutoCloseable {
         this.port = port;
         this.managementPort = managementPort;
         this.log = log;
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trustAll())
+        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(TestNetwork.trustAll())
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -57,8 +52,8 @@ final class PackagedWebhook implements AutoCloseable {
         Path policyFile = directory.resolve("policy.yaml");
         Files.writeString(policyFile, policy);
         Path log = directory.resolve("server.log");
-        int port = freePort();
-        int managementPort = freePort();
+        int port = TestNetwork.freePort();
+        int managementPort = TestNetwork.freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.ssl-port=" + port, "-Dquarkus.management.port=" + managementPort,
                 "-jar", JAR.toString()));
@@ -155,31 +150,5 @@ final class PackagedWebhook implements AutoCloseable {
             }
         }
         return 0;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    static SSLContext trustAll() throws Exception {
-        TrustManager[] trustAll = {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }};
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trustAll, new SecureRandom());
-        return context;
     }
 }
