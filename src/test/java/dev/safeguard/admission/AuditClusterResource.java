@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  * Helm's engine, `crds.install=true`) created before the service starts, and the background audit switched on.
  */
 public class AuditClusterResource extends KubeApiServerResource {
+
+    /** Where the audit writes its reports (the default format): for tests that read them back. */
+    public static final ResourceDefinitionContext POLICY_REPORTS = new ResourceDefinitionContext.Builder()
+            .withGroup("wgpolicyk8s.io").withVersion("v1alpha2").withKind("PolicyReport").withPlural("policyreports")
+            .withNamespaced(true).build();
 
     @Override
     public Map<String, String> start() {

@@ -7,7 +7,6 @@ import dev.safeguard.SampleManifests;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -29,10 +28,6 @@ import org.junit.jupiter.api.condition.EnabledIf;
 @QuarkusTestResource(value = TestTls.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = AuditClusterResource.class, restrictToAnnotatedClass = true)
 class BackgroundAuditTest extends WebhookTestBase {
-
-    static final ResourceDefinitionContext POLICY_REPORTS = new ResourceDefinitionContext.Builder()
-            .withGroup("wgpolicyk8s.io").withVersion("v1alpha2").withKind("PolicyReport").withPlural("policyreports")
-            .withNamespaced(true).build();
 
     @Inject
     KubernetesClient client;
@@ -57,7 +52,7 @@ class BackgroundAuditTest extends WebhookTestBase {
     /** The namespace's report once it satisfies {@code expected}. */
     GenericKubernetesResource awaitReport(String namespace, Predicate<GenericKubernetesResource> expected) {
         return await("the PolicyReport of " + namespace).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-                .until(() -> client.genericKubernetesResources(POLICY_REPORTS).inNamespace(namespace)
+                .until(() -> client.genericKubernetesResources(AuditClusterResource.POLICY_REPORTS).inNamespace(namespace)
                         .withName("kube-safeguard").get(), report -> report != null && expected.test(report));
     }
 
@@ -138,8 +133,8 @@ class BackgroundAuditTest extends WebhookTestBase {
         client.resource(SampleManifests.careless("audit-one", "api")).create();
         awaitReport("audit-one", r -> has(r, "image-tag", "api", "fail"));
 
-        assertThat(client.genericKubernetesResources(POLICY_REPORTS).inNamespace("audit-empty").list().getItems()).isEmpty();
-        List<GenericKubernetesResource> all = client.genericKubernetesResources(POLICY_REPORTS).inAnyNamespace().list().getItems();
+        assertThat(client.genericKubernetesResources(AuditClusterResource.POLICY_REPORTS).inNamespace("audit-empty").list().getItems()).isEmpty();
+        List<GenericKubernetesResource> all = client.genericKubernetesResources(AuditClusterResource.POLICY_REPORTS).inAnyNamespace().list().getItems();
         assertThat(all).allSatisfy(report -> assertThat(report.getMetadata().getName()).isEqualTo("kube-safeguard"));
         assertThat(all).extracting(report -> report.getMetadata().getNamespace()).doesNotHaveDuplicates();
         String metrics = MetricsScrape.scrape();

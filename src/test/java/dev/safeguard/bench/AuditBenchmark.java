@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,9 +36,6 @@ import java.util.regex.Pattern;
  */
 public final class AuditBenchmark {
 
-    static final ResourceDefinitionContext POLICY_REPORTS = new ResourceDefinitionContext.Builder()
-            .withGroup("wgpolicyk8s.io").withVersion("v1alpha2").withKind("PolicyReport").withPlural("policyreports")
-            .withNamespaced(true).build();
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private AuditBenchmark() {
@@ -85,7 +81,7 @@ public final class AuditBenchmark {
                         .lines().limit(25).toList();
                 lines.forEach(line -> System.out.println("[bench] histogram " + line));
             }
-            long reports = client.genericKubernetesResources(POLICY_REPORTS).inAnyNamespace().list().getItems().size();
+            long reports = client.genericKubernetesResources(AuditClusterResource.POLICY_REPORTS).inAnyNamespace().list().getItems().size();
 
             // One object's change reflected in its report: a violating Deployment fixed in place.
             long changed = System.nanoTime();
@@ -191,7 +187,7 @@ public final class AuditBenchmark {
     static long awaitFixed(KubernetesClient client, String namespace, String name) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            GenericKubernetesResource report = client.genericKubernetesResources(POLICY_REPORTS).inNamespace(namespace)
+            GenericKubernetesResource report = client.genericKubernetesResources(AuditClusterResource.POLICY_REPORTS).inNamespace(namespace)
                     .withName("kube-safeguard").get();
             List<Map<String, Object>> results = report == null ? List.of()
                     : (List<Map<String, Object>>) report.getAdditionalProperties().getOrDefault("results", List.of());
