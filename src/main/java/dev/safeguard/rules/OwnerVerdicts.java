@@ -145,7 +145,9 @@ final class OwnerVerdicts {
             }
             kinds.add(next.kind());
             currentKind = next.kind();
-            current = related.get(next.kind(), namespace, next.name());
+            // Looked up only when it can have an owner of its own (a Deployment or a CronJob cannot): every
+            // Pod of a Deployment would otherwise ask for its Deployment, on the admission path.
+            current = ownership.mayHaveOwner(next.kind()) ? related.get(next.kind(), namespace, next.name()) : null;
         }
         return kinds;
     }

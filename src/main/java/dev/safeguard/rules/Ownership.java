@@ -67,6 +67,11 @@ public record Ownership(List<TrustedController> trustedControllers) {
         return trustedControllers.stream().anyMatch(trusted -> trusted.ownerKind().equals(ownerKind));
     }
 
+    /** True when objects of {@code kind} may themselves inherit from an owner (a ReplicaSet may, a Deployment not). */
+    public boolean mayHaveOwner(String kind) {
+        return ownerKinds().keySet().stream().anyMatch(owner -> inherits(kind, owner));
+    }
+
     /**
      * Why a request by {@code userInfo} that creates or changes a {@code childKind} naming {@code owner} as its
      * controller is not to be believed, or null when it comes from a controller trusted for that owner kind.

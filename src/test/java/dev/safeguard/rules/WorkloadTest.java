@@ -98,6 +98,10 @@ class WorkloadTest {
         assertThat(ownership.inherits("ReplicaSet", "ReplicaSet")).isFalse();
         assertThat(ownership.inherits("Job", "CronJob")).isTrue();
         assertThat(ownership.inherits("Pod", "Deployment")).isFalse();
+        assertThat(ownership.mayHaveOwner("ReplicaSet")).isTrue();
+        assertThat(ownership.mayHaveOwner("Job")).isTrue();
+        assertThat(ownership.mayHaveOwner("Deployment")).isFalse();
+        assertThat(ownership.mayHaveOwner("CronJob")).isFalse();
     }
 
     @Test
