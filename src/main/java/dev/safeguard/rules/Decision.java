@@ -14,14 +14,25 @@ import java.util.Optional;
  * @param ownership why the controller this object names was not trusted, when that made a difference to the
  *                  decision (a violation was judged in full); else null
  * @param notices   things the user should know that are not rule verdicts (an exemption without a reason, a
- *                  violation judged in full although the owner was trusted)
+ *                  violation judged in full although the owner was trusted, an exemption that ended)
+ * @param exemptions the exemptions the object gives itself that the policy accepts, those that ended included
+ * @param grant     the exemption annotations the request adds or changes, and whether its requester may; else null
+ * @param team      the team of the object's namespace (the policy's teamLabel), "" when none
  */
 public record Decision(String objectReference, Mode mode, boolean excluded, List<RuleResult> results,
-        String ownership, List<Notice> notices) {
+        String ownership, List<Notice> notices, List<Exemptions.Exemption> exemptions, Exemptions.Grant grant,
+        String team) {
 
     public Decision {
         results = List.copyOf(results);
         notices = List.copyOf(notices);
+        exemptions = exemptions == null ? List.of() : List.copyOf(exemptions);
+        team = team == null ? "" : team;
+    }
+
+    public Decision(String objectReference, Mode mode, boolean excluded, List<RuleResult> results, String ownership,
+            List<Notice> notices) {
+        this(objectReference, mode, excluded, results, ownership, notices, List.of(), null, "");
     }
 
     /** True unless a result is a denial. */

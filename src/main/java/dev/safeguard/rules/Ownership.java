@@ -87,6 +87,25 @@ public record Ownership(List<TrustedController> trustedControllers) {
                 + String.join(" or ", trusted) + ")";
     }
 
+    /**
+     * True when {@code username} is a controller's identity: one of kube-controller-manager's controllers or a
+     * trusted controller of the policy (whose writes copy what an owner was admitted with).
+     */
+    public boolean isController(String username) {
+        if (username == null || username.isEmpty()) {
+            return false;
+        }
+        if (CONTROLLER_MANAGER_USER.equals(username)) {
+            return true;
+        }
+        for (BuiltIn builtIn : BUILT_IN_CONTROLLERS.values()) {
+            if (username.equals("system:serviceaccount:kube-system:" + builtIn.serviceAccount())) {
+                return true;
+            }
+        }
+        return trustedControllers.stream().anyMatch(trusted -> username.equals(trusted.username()));
+    }
+
     /** The identities trusted to create {@code childKind}s for {@code ownerKind}s. */
     public Set<String> trustedUsernames(String childKind, String ownerKind) {
         Set<String> users = new LinkedHashSet<>();

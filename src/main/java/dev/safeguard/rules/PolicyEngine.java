@@ -1,6 +1,9 @@
 package dev.safeguard.rules;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,28 +11,45 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Applies a {@link Policy} to an object: excluded namespaces, rule evaluation, per-object exemptions, verdicts
- * inherited from a verified owner, UPDATE ratcheting, each rule's onError and the mode, producing a {@link Decision}
- * with one result per rule. Stateless and thread-safe.
+ * Applies a {@link Policy} to an object: the namespace's own policy (by its labels), excluded namespaces, rule
+ * evaluation, per-object exemptions (their ends, and who granted them), verdicts inherited from a verified owner,
+ * UPDATE ratcheting, each rule's onError, dated enforcement and the mode, producing a {@link Decision} with one result
+ * per rule. Stateless and thread-safe; "now" is its clock's.
  */
 public final class PolicyEngine {
 
-    public static final String EXEMPT_ANNOTATION = "safeguard.dev/exempt";
-    public static final String EXEMPT_REASON_ANNOTATION = "safeguard.dev/exempt-reason";
+    public static final String EXEMPT_ANNOTATION = Exemptions.EXEMPT;
+    public static final String EXEMPT_REASON_ANNOTATION = Exemptions.REASON;
 
     private final RuleEngine rules;
     private final OwnerVerdicts owners;
+    private final Clock clock;
 
     public PolicyEngine() {
-        this(new RuleEngine());
+        this(new RuleEngine(), Clock.systemUTC());
     }
 
     public PolicyEngine(RuleEngine rules) {
-        this.rules = rules;
-        this.owners = new OwnerVerdicts(rules);
+        this(rules, Clock.systemUTC());
     }
 
-    public Decision decide(Policy policy, Subject subject, RelatedObjects related) {
+    /** An engine whose "now" (dated enforcement, exemption ends) is {@code clock}'s: tests, {@code check --at}. */
+    public PolicyEngine(Clock clock) {
+        this(new RuleEngine(), clock);
+    }
+
+    public PolicyEngine(RuleEngine rules, Clock clock) {
+        this.rules = rules;
+        this.owners = new OwnerVerdicts(rules);
+        this.clock = clock;
+    }
+
+    public Decision decide(Policy servingPolicy, Subject subject, RelatedObjects related) {
+        Instant now = clock.instant();
+        Map<String, ?> namespaceLabels = servingPolicy.readsNamespaceLabels()
+                ? namespaceLabels(subject.namespace(), related) : Map.of();
+        Policy policy = servingPolicy.forNamespace(namespaceLabels);
+        String team = servingPolicy.team(namespaceLabels);
         Workload workload = Workload.of(subject.object());
         if (policy.excludes(subject.namespace())) {
             List<RuleResult> skipped = new ArrayList<>();
@@ -38,11 +58,22 @@ public final class PolicyEngine {
                     skipped.add(RuleResult.skipped(entry, "namespace " + subject.namespace() + " is excluded by the policy"));
                 }
             }
-            return new Decision(workload.reference(), policy.mode(), true, skipped, null, List.of());
+            return new Decision(workload.reference(), policy.mode(), true, skipped, null, List.of(), List.of(), null,
+                    team);
         }
         List<RuleResult> evaluated = rules.evaluate(policy.rules(), subject, related);
         List<Notice> notices = new ArrayList<>();
-        Map<String, String> exempt = exemptions(subject.object(), policy.rules(), notices);
+        List<Exemptions.Exemption> exemptions = Exemptions.read(subject.object(), policy.rules(), policy.exemptions(),
+                now, notices);
+        Exemptions.Grant grant = Exemptions.grant(subject, policy);
+        Map<String, String> exempt = new LinkedHashMap<>();
+        if (grant == null || grant.allowed()) { // a refused grant exempts nothing: the violations are judged in full
+            for (Exemptions.Exemption exemption : exemptions) {
+                if (!exemption.expired()) {
+                    exempt.put(exemption.ruleId(), exemption.reason());
+                }
+            }
+        }
         // Inherited first: what a verified owner stands for (its exemption copied onto a ReplicaSet included)
         // is counted once, on the owner.
         List<RuleResult> violations = evaluated.stream()
@@ -50,7 +81,7 @@ public final class PolicyEngine {
         OwnerVerdicts.Result owned = owners.judge(policy, subject, workload, violations, related);
         notices.addAll(owned.notes());
 
-        List<RuleResult> results = new ArrayList<>(evaluated.size());
+        List<RuleResult> results = new ArrayList<>(evaluated.size() + 1);
         Set<String> previouslyViolated = null;
         boolean judgedInFull = false;
         for (RuleResult result : evaluated) {
@@ -64,22 +95,49 @@ public final class PolicyEngine {
             } else if (reason != null) {
                 results.add(result.exempted(reason));
             } else if (result.status() == RuleResult.Status.ERROR) {
-                results.add(result.disposed(Disposition.of(entry.onError(), policy.mode()), false));
+                results.add(dispose(result, entry, entry.onError(), policy.mode(), now));
             } else {
                 judgedInFull = true;
+                RuleResult disposed = dispose(result, entry, entry.action(), policy.mode(), now);
                 boolean ratcheted = false;
-                if (entry.action() == Action.DENY && policy.ratcheting() && subject.oldObject() != null) {
+                if (disposed.disposition() == Disposition.DENY && policy.ratcheting() && subject.oldObject() != null) {
                     if (previouslyViolated == null) {
                         previouslyViolated = violatedBefore(policy, subject, related);
                     }
                     ratcheted = previouslyViolated.contains(result.ruleId());
                 }
-                results.add(ratcheted ? result.disposed(Disposition.WARN, true)
-                        : result.disposed(Disposition.of(entry.action(), policy.mode()), false));
+                results.add(ratcheted ? result.disposed(Disposition.WARN, true) : disposed);
             }
         }
+        if (grant != null && !grant.allowed()) { // first: it is why the violations below were not exempted
+            results.add(0, Exemptions.refused(grant, policy.mode()));
+        }
         return new Decision(workload.reference(), policy.mode(), false, results,
-                judgedInFull ? owned.ownership() : null, notices);
+                judgedInFull ? owned.ownership() : null, notices, exemptions, grant, team);
+    }
+
+    /**
+     * A finding of {@code entry} under {@code action} (its action for a violation, its onError for an error): what
+     * the mode makes of it, except that a deny the policy dates later is a would-deny until its date, in enforce mode
+     * saying when it starts.
+     */
+    private static RuleResult dispose(RuleResult result, RuleSet.Entry entry, Action action, Mode mode, Instant now) {
+        Disposition disposition = Disposition.of(action, mode);
+        Instant from = entry.scheduledAfter(now);
+        if (disposition == Disposition.DENY && from != null) {
+            return result.disposed(Disposition.WOULD_DENY, false, new RuleResult.Schedule(from, now));
+        }
+        return result.disposed(disposition, false);
+    }
+
+    /** The namespace's labels from the context source, with the name label every namespace carries. */
+    private static Map<String, ?> namespaceLabels(String namespace, RelatedObjects related) {
+        if (namespace == null || namespace.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> labels = new HashMap<>(related.namespaceLabels(namespace));
+        labels.put(Policy.NAMESPACE_NAME_LABEL, namespace);
+        return labels;
     }
 
     /** Rule ids the previous version of the object (UPDATE) already violated. */
@@ -93,35 +151,5 @@ public final class PolicyEngine {
             }
         }
         return ids;
-    }
-
-    /**
-     * Rule ids the object exempts itself from, mapped to the reason. An exemption without a reason is
-     * ignored and said so; an unknown rule id is pointed out.
-     */
-    private static Map<String, String> exemptions(Map<String, Object> object, RuleSet ruleSet, List<Notice> notices) {
-        Map<String, Object> annotations = ObjectTree.map(object, "metadata", "annotations");
-        if (!(annotations.get(EXEMPT_ANNOTATION) instanceof String list) || list.isBlank()) {
-            return Map.of();
-        }
-        String reason = annotations.get(EXEMPT_REASON_ANNOTATION) instanceof String text ? text.strip() : "";
-        if (reason.isEmpty()) {
-            notices.add(new Notice(EXEMPT_ANNOTATION, "ignored: exempting '" + list.strip()
-                    + "' needs a non-empty " + EXEMPT_REASON_ANNOTATION + " annotation saying why"));
-            return Map.of();
-        }
-        Map<String, String> exempt = new LinkedHashMap<>();
-        for (String id : list.split(",")) {
-            String ruleId = id.strip();
-            if (ruleId.isEmpty()) {
-                continue;
-            }
-            if (!ruleSet.contains(ruleId)) {
-                notices.add(new Notice(EXEMPT_ANNOTATION, "names unknown rule '" + ruleId + "': check the spelling"));
-                continue;
-            }
-            exempt.put(ruleId, reason);
-        }
-        return exempt;
     }
 }

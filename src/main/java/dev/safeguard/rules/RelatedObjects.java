@@ -56,6 +56,14 @@ public interface RelatedObjects {
         return indexed(kind, namespace).named(name);
     }
 
+    /**
+     * The labels of the namespace called {@code namespace}, as its Namespace object carries them; empty when the
+     * source does not know it. The engine adds {@value Policy#NAMESPACE_NAME_LABEL} itself.
+     */
+    default Map<String, ?> namespaceLabels(String namespace) {
+        return Map.of();
+    }
+
     /** False when there is no context at all: context rules then see no {@code related} entries and stay quiet. */
     default boolean available() {
         return true;

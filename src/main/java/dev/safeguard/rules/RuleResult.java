@@ -1,5 +1,7 @@
 package dev.safeguard.rules;
 
+import java.time.Instant;
+
 /**
  * What one rule made of one object, and what the policy does about it: the one record every consumer renders (the
  * admission response, metrics, logs, and the text, json, sarif and junit reports). A {@link Decision} holds one per
@@ -15,9 +17,11 @@ package dev.safeguard.rules;
  * @param reason      why the object is exempt (EXEMPT: its exempt-reason annotation) or why the rule was skipped
  * @param owner       the verified owner that stands for an INHERITED violation
  * @param ratcheted   a deny-level violation the previous version of the object already had: allowed with a warning
+ * @param schedule    a deny the policy dates later (enforceFrom) whose finding is a would-deny until then; else null
  */
 public record RuleResult(String ruleId, Category category, Action action, Status status, Disposition disposition,
-        String message, String remediation, String error, String reason, Owner owner, boolean ratcheted) {
+        String message, String remediation, String error, String reason, Owner owner, boolean ratcheted,
+        Schedule schedule) {
 
     /** Outcome of one rule on one object. */
     public enum Status {
@@ -49,42 +53,60 @@ public record RuleResult(String ruleId, Category category, Action action, Status
     public record Owner(String reference, String topKind) {
     }
 
+    /**
+     * When a dated deny starts denying, seen from the moment of the decision.
+     *
+     * @param enforceFrom the rule's enforceFrom
+     * @param decidedAt   the moment the decision was made
+     */
+    public record Schedule(Instant enforceFrom, Instant decidedAt) {
+
+        /** "denied from 2027-01-15, in 12 days". */
+        public String text() {
+            return "denied from " + PolicyDates.format(enforceFrom) + ", " + PolicyDates.relative(decidedAt, enforceFrom);
+        }
+    }
+
     /** Between a message and its remediation when both are shown as one line. */
     public static final String FIX = ". Fix: ";
 
     static RuleResult passed(RuleSet.Entry entry) {
         return new RuleResult(entry.id(), entry.rule().category(), entry.action(), Status.PASS, null, null, null, null,
-                null, null, false);
+                null, null, false, null);
     }
 
     static RuleResult failed(RuleSet.Entry entry, String message, String remediation, String error) {
         return new RuleResult(entry.id(), entry.rule().category(), entry.action(), Status.FAIL, null, message,
-                remediation, error, null, null, false);
+                remediation, error, null, null, false, null);
     }
 
     static RuleResult errored(RuleSet.Entry entry, String error) {
         return new RuleResult(entry.id(), entry.rule().category(), entry.action(), Status.ERROR, null, null, null,
-                error, null, null, false);
+                error, null, null, false, null);
     }
 
     static RuleResult skipped(RuleSet.Entry entry, String reason) {
         return new RuleResult(entry.id(), entry.rule().category(), entry.action(), Status.SKIP, null, null, null, null,
-                reason, null, false);
+                reason, null, false, null);
     }
 
     RuleResult disposed(Disposition newDisposition, boolean wasRatcheted) {
+        return disposed(newDisposition, wasRatcheted, null);
+    }
+
+    RuleResult disposed(Disposition newDisposition, boolean wasRatcheted, Schedule dated) {
         return new RuleResult(ruleId, category, action, status, newDisposition, message, remediation, error, reason,
-                owner, wasRatcheted);
+                owner, wasRatcheted, dated);
     }
 
     RuleResult exempted(String why) {
         return new RuleResult(ruleId, category, action, Status.EXEMPT, null, message, remediation, error, why, owner,
-                false);
+                false, null);
     }
 
     RuleResult inheritedFrom(Owner from) {
         return new RuleResult(ruleId, category, action, Status.INHERITED, null, message, remediation, error, reason,
-                from, false);
+                from, false, null);
     }
 
     /** A violation, exempted or inherited or not. */
@@ -114,6 +136,9 @@ public record RuleResult(String ruleId, Category category, Action action, Status
      * {@code (already present before this update, not denied)}. The form of denials, warnings and logs.
      */
     public String describe() {
+        if (schedule != null) {
+            return line(ruleId, "(would deny; " + schedule.text() + ") " + text());
+        }
         return line(ruleId, disposition, (ratcheted ? "(already present before this update, not denied) " : "") + text());
     }
 

@@ -1,5 +1,6 @@
 package dev.safeguard.rules;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +18,15 @@ public final class RuleSet {
      *
      * @param onErrorOverride the policy's onError for this rule, or null to keep the rule's own
      * @param params          the checked params expressions see: the rule's defaults with the policy's overrides
+     * @param enforceFrom     for a deny: from when it denies; before that its violations are would-denies. Null:
+     *                        the action holds from now on
      */
-    public record Entry(CompiledRule rule, Action action, Action onErrorOverride, Map<String, Object> params) {
+    public record Entry(CompiledRule rule, Action action, Action onErrorOverride, Map<String, Object> params,
+            Instant enforceFrom) {
+
+        public Entry(CompiledRule rule, Action action, Action onErrorOverride, Map<String, Object> params) {
+            this(rule, action, onErrorOverride, params, null);
+        }
 
         public String id() {
             return rule.id();
@@ -39,6 +47,11 @@ public final class RuleSet {
                 return rule.definition().onError();
             }
             return defaultOnError(rule.category(), action);
+        }
+
+        /** The date this deny starts denying, while {@code now} is before it; null once it denies (or for no date). */
+        public Instant scheduledAfter(Instant now) {
+            return action == Action.DENY && enforceFrom != null && now.isBefore(enforceFrom) ? enforceFrom : null;
         }
     }
 
@@ -75,7 +88,8 @@ public final class RuleSet {
             throw new IllegalArgumentException("no rule with id '" + id + "'");
         }
         List<Entry> copy = new ArrayList<>(entries);
-        copy.set(copy.indexOf(current), new Entry(current.rule(), action, current.onErrorOverride(), current.params()));
+        copy.set(copy.indexOf(current), new Entry(current.rule(), action, current.onErrorOverride(), current.params(),
+                null));
         return new RuleSet(copy);
     }
 
@@ -93,14 +107,25 @@ public final class RuleSet {
      */
     public RuleSet withOverride(String id, Action action, Action onError, Map<String, ?> params, String where)
             throws InvalidParamException {
+        return withOverride(id, action, onError, params, null, where);
+    }
+
+    /**
+     * {@link #withOverride(String, Action, Action, Map, String)} with a date: an override that sets the action sets
+     * its date too ({@code action: deny} alone denies from now on, whatever date the rule had before); one that sets
+     * only {@code enforceFrom} dates the action the rule has.
+     */
+    public RuleSet withOverride(String id, Action action, Action onError, Map<String, ?> params, Instant enforceFrom,
+            String where) throws InvalidParamException {
         Entry current = byId.get(id);
         if (current == null) {
             throw new IllegalArgumentException("no rule with id '" + id + "'");
         }
         Map<String, Object> merged = params == null || params.isEmpty() ? current.params()
                 : current.rule().params().merge(current.params(), params, where);
+        Instant dated = action != null || enforceFrom != null ? enforceFrom : current.enforceFrom();
         Entry replaced = new Entry(current.rule(), action == null ? current.action() : action,
-                onError == null ? current.onErrorOverride() : onError, merged);
+                onError == null ? current.onErrorOverride() : onError, merged, dated);
         List<Entry> copy = new ArrayList<>(entries);
         copy.set(copy.indexOf(current), replaced);
         return new RuleSet(copy);
