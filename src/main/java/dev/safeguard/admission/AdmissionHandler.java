@@ -10,11 +10,14 @@ import dev.safeguard.rules.Mode;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RelatedObjects;
+import dev.safeguard.rules.RuleEngine;
 import dev.safeguard.rules.RuleResult;
+import dev.safeguard.rules.Exemptions;
 import dev.safeguard.rules.Subject;
 import dev.safeguard.server.PolicyHolder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -36,7 +39,7 @@ public class AdmissionHandler {
     private final SafeguardMetrics metrics;
     private final RelatedObjects related;
     private final InputLimits limits;
-    private final PolicyEngine engine = new PolicyEngine();
+    private final PolicyEngine engine;
     private final boolean allowOnInternalError;
 
     /** A response and what to log and count once it is the answer sent. */
@@ -48,7 +51,8 @@ public class AdmissionHandler {
     }
 
     public AdmissionHandler(PolicyHolder policies, SafeguardMetrics metrics, InformerRelatedObjects related,
-            InputLimits limits, SafeguardConfig config) {
+            InputLimits limits, SafeguardConfig config, Clock clock) {
+        this.engine = new PolicyEngine(new RuleEngine(), clock);
         this.policies = policies;
         this.metrics = metrics;
         this.related = related;
@@ -161,7 +165,8 @@ public class AdmissionHandler {
         }
         List<RuleResult> wouldDeny = decision.disposed(Disposition.WOULD_DENY);
         if (!wouldDeny.isEmpty()) {
-            LOG.infof("WOULD DENY (audit mode) %s %s%s: %s", request.operation(), reference, dryRun, ids(wouldDeny));
+            LOG.infof("WOULD DENY (%s) %s %s%s: %s", decision.mode() == Mode.AUDIT ? "audit mode" : "not enforced yet",
+                    request.operation(), reference, dryRun, ids(wouldDeny));
         }
         for (RuleResult result : decision.disposed(Disposition.AUDIT)) {
             LOG.infof("AUDIT %s %s%s: %s", request.operation(), reference, dryRun,
@@ -176,6 +181,13 @@ public class AdmissionHandler {
             LOG.infof("OWNERSHIP NOT TRUSTED %s %s%s (user %s): %s", request.operation(), reference, dryRun,
                     Messages.cap(String.valueOf(request.userInfo().get("username")), 256),
                     Messages.cap(decision.ownership(), Messages.MAX_LOG_VALUE));
+        }
+        Exemptions.Grant grant = decision.grant();
+        if (grant != null) {
+            // Who exempted what, for the record: the annotations as this request sets them.
+            LOG.infof("EXEMPTION %s %s %s%s by %s: %s", grant.allowed() ? "GRANTED" : "REFUSED", request.operation(),
+                    reference, dryRun, Messages.cap(grant.user(), 256),
+                    Messages.cap(grant.annotations().toString(), Messages.MAX_LOG_VALUE));
         }
         for (RuleResult exempt : decision.with(RuleResult.Status.EXEMPT)) {
             LOG.infof("EXEMPT %s %s from [%s]: %s", request.operation(), reference, exempt.ruleId(),

@@ -107,7 +107,10 @@ final class AuditReport {
      * @param cap      at most this many results are listed; the summary keeps the exact totals and an
      *                 annotation says how many were left out
      */
-    static Map<String, Object> document(Format format, String namespace, String policyName,
+    /** The label a report carries with the team of its namespace (the policy's teamLabel), for routing. */
+    public static final String TEAM_LABEL = "safeguard.dev/team";
+
+    static Map<String, Object> document(Format format, String namespace, String policyName, String team,
             List<TimedFinding> findings, long passes, int cap) {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("apiVersion", format.apiVersion());
@@ -117,7 +120,8 @@ final class AuditReport {
         if (namespace != null) {
             metadata.put("namespace", namespace);
         }
-        metadata.put("labels", Map.of("app.kubernetes.io/managed-by", SOURCE));
+        metadata.put("labels", team == null || team.isEmpty() ? Map.of("app.kubernetes.io/managed-by", SOURCE)
+                : Map.of("app.kubernetes.io/managed-by", SOURCE, TEAM_LABEL, team));
         List<TimedFinding> sorted = new ArrayList<>(findings);
         sorted.sort(Comparator.comparingInt((TimedFinding timed) -> rank(timed.finding().severity()))
                 .thenComparing(timed -> String.valueOf(timed.finding().resource().get("kind")))

@@ -6,7 +6,9 @@ import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.ObjectTree;
 import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.Exemptions;
 import dev.safeguard.rules.PolicyEngine;
+import dev.safeguard.rules.RuleEngine;
 import dev.safeguard.rules.RuleResult;
 import dev.safeguard.rules.Subject;
 import dev.safeguard.server.PolicyHolder;
@@ -18,6 +20,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -60,7 +64,9 @@ public class BackgroundAudit {
     }
 
     /** One object's standing findings and the rule verdicts that passed, since when they stand. */
-    private record Judged(List<AuditReport.Finding> findings, long passes, Instant since) {
+    /** @param exemptions the exemptions the object gives itself, ended ones included */
+    private record Judged(List<AuditReport.Finding> findings, long passes, Instant since,
+            List<Exemptions.Exemption> exemptions) {
     }
 
     private final boolean enabled;
@@ -71,7 +77,15 @@ public class BackgroundAudit {
     private final InformerRelatedObjects cluster;
     private final Instance<KubernetesClient> clients;
     private final AuditMetrics metrics;
-    private final PolicyEngine engine = new PolicyEngine();
+    private final PolicyEngine engine;
+    private final Clock clock;
+    /**
+     * When the verdicts change with nothing in the cluster changing: the ends of the exemptions judged, each with the
+     * namespaces to judge again then (audit thread only).
+     */
+    private final TreeMap<Instant, Set<String>> exemptionEnds = new TreeMap<>();
+    /** When the last full scan judged (the dated denies of the policy between then and now call for another). */
+    private Instant fullScanAt = Instant.MIN;
     /** Report writes in flight at once. */
     private static final int WRITERS = 8;
     private final ExecutorService writers = Executors.newFixedThreadPool(WRITERS, task -> {
@@ -98,7 +112,9 @@ public class BackgroundAudit {
     private Thread thread;
 
     public BackgroundAudit(SafeguardConfig config, PolicyHolder policies, InformerRelatedObjects cluster,
-            Instance<KubernetesClient> clients, AuditMetrics metrics) {
+            Instance<KubernetesClient> clients, AuditMetrics metrics, Clock clock) {
+        this.engine = new PolicyEngine(new RuleEngine(), clock);
+        this.clock = clock;
         int maxResults = config.audit().maxResults();
         if (maxResults < 1) {
             throw new IllegalArgumentException("safeguard.audit.max-results must be at least 1, not " + maxResults);
@@ -179,7 +195,8 @@ public class BackgroundAudit {
             relevant = true;
         }
         if (contextKinds.contains(kind)) {
-            changedNamespaces.add(key);
+            // A Namespace's labels pick its policy and team: the objects of that namespace are judged again.
+            changedNamespaces.add("Namespace".equals(kind) ? name : key);
             relevant = true;
         }
         if (relevant) {
@@ -192,9 +209,11 @@ public class BackgroundAudit {
             try {
                 if (cluster.allSynced()) {
                     Policy policy = policies.current();
-                    if (policy != judgedWith) {
+                    Instant now = clock.instant();
+                    if (policy != judgedWith || enforcementStartedSince(policy, fullScanAt, now)) {
                         fullScan(policy);
                     } else {
+                        exemptionsEndedBy(now);
                         judgeChanges(policy);
                     }
                     writeReports(policy);
@@ -214,9 +233,24 @@ public class BackgroundAudit {
         }
     }
 
-    /** Every object of every judged kind, from the caches: at start and when the policy changes. */
+    /** True when a dated deny of the policy started denying after {@code since}, up to {@code now}. */
+    private static boolean enforcementStartedSince(Policy policy, Instant since, Instant now) {
+        return policy.scheduledEnforcements().stream().map(Policy.ScheduledEnforcement::enforceFrom)
+                .anyMatch(from -> from.isAfter(since) && !from.isAfter(now));
+    }
+
+    /** Marks the namespaces whose objects' exemptions ended by {@code now} for judging again. */
+    private void exemptionsEndedBy(Instant now) {
+        var ended = exemptionEnds.headMap(now, true);
+        ended.values().forEach(changedNamespaces::addAll);
+        ended.clear();
+    }
+
+    /** Every object of every judged kind, from the caches: at start, when the policy changes or a dated deny starts. */
     private void fullScan(Policy policy) {
         long started = System.nanoTime();
+        fullScanAt = clock.instant();
+        exemptionEnds.clear();
         watchKindsOf(policy);
         changed.clear();
         changedNamespaces.clear();
@@ -257,7 +291,8 @@ public class BackgroundAudit {
             Judged previous = before.get(verdict.key());
             // Unchanged findings keep the time they were first seen, so an unchanged report is not rewritten.
             record(previous != null && verdict.judged() != null && previous.findings().equals(verdict.judged().findings())
-                    ? new Verdict(verdict.key(), previous) : verdict);
+                    && previous.exemptions().equals(verdict.judged().exemptions()) ? new Verdict(verdict.key(), previous)
+                    : verdict);
             reportsToWrite.add(verdict.key().namespace());
         }
         for (ObjectKey key : drain(changed)) {
@@ -311,7 +346,7 @@ public class BackgroundAudit {
                 Subject.Origin.MANIFEST), cluster);
         List<AuditReport.Finding> findings = AuditReport.findings(decision, object);
         long passes = decision.with(RuleResult.Status.PASS).size();
-        return new Verdict(key, new Judged(findings, passes, Instant.now()));
+        return new Verdict(key, new Judged(findings, passes, Instant.now(), decision.exemptions()));
     }
 
     /** Records a verdict in the standing findings (audit thread only); true when they changed. */
@@ -322,9 +357,15 @@ public class BackgroundAudit {
             return judged != null && judged.remove(key) != null;
         }
         Map<ObjectKey, Judged> judged = standing.computeIfAbsent(key.namespace(), created -> new LinkedHashMap<>());
+        for (Exemptions.Exemption exemption : verdict.judged().exemptions()) {
+            if (!exemption.expired() && exemption.until() != null) {
+                exemptionEnds.computeIfAbsent(exemption.until(), end -> new HashSet<>()).add(key.namespace());
+            }
+        }
         Judged previous = judged.get(key);
         if (previous != null && previous.findings().equals(verdict.judged().findings())
-                && previous.passes() == verdict.judged().passes()) {
+                && previous.passes() == verdict.judged().passes()
+                && previous.exemptions().equals(verdict.judged().exemptions())) {
             return false;
         }
         judged.put(key, verdict.judged());
@@ -350,6 +391,13 @@ public class BackgroundAudit {
         return namespaces;
     }
 
+    /** The labels of a namespace as the informer has them, with the name label every namespace carries. */
+    private Map<String, Object> namespaceLabels(String namespace) {
+        Map<String, Object> labels = new HashMap<>(cluster.namespaceLabels(namespace));
+        labels.put(Policy.NAMESPACE_NAME_LABEL, namespace);
+        return labels;
+    }
+
     /** One namespace's report to write (or delete, when {@code document} is null). */
     private record ReportWrite(String namespace, Map<String, Object> document, int hash) {
     }
@@ -366,8 +414,10 @@ public class BackgroundAudit {
             List<AuditReport.TimedFinding> findings = new ArrayList<>();
             long passes = 0;
             Map<Map.Entry<String, String>, Long> violations = new HashMap<>();
+            List<Exemptions.Exemption> exemptions = new ArrayList<>();
             for (Judged object : judged.values()) {
                 passes += object.passes();
+                exemptions.addAll(object.exemptions());
                 for (AuditReport.Finding finding : object.findings()) {
                     findings.add(new AuditReport.TimedFinding(finding, object.since()));
                     if (finding.result().equals("fail") || finding.result().equals("warn")) {
@@ -375,9 +425,11 @@ public class BackgroundAudit {
                     }
                 }
             }
-            metrics.violations(namespace, violations);
+            String team = namespace.equals(CLUSTER) ? "" : policy.team(namespaceLabels(namespace));
+            metrics.violations(namespace, team, violations);
+            metrics.exemptions(namespace, team, exemptions);
             Map<String, Object> document = judged.isEmpty() ? null : AuditReport.document(format,
-                    namespace.equals(CLUSTER) ? null : namespace, policy.name(), findings, passes, maxResults);
+                    namespace.equals(CLUSTER) ? null : namespace, policy.name(), team, findings, passes, maxResults);
             due.add(new ReportWrite(namespace, document, document == null ? 0 : document.hashCode()));
         }
         // Writes are network round trips: several at once, so that 200 namespaces are not written one by one.

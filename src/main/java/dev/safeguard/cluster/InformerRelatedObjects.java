@@ -2,6 +2,7 @@ package dev.safeguard.cluster;
 
 import dev.safeguard.config.SafeguardConfig;
 import dev.safeguard.rules.ApiResource;
+import dev.safeguard.rules.ObjectTree;
 import dev.safeguard.rules.RelatedList;
 import dev.safeguard.rules.RelatedObjects;
 import dev.safeguard.server.PolicyHolder;
@@ -37,8 +38,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Context for the webhook's context rules from shared informers: one per kind the policy's rules declare in
- * {@code related:}, and one per owner kind whose objects inherit their owner's verdicts, over every
- * namespace, indexed by namespace. {@link #list} reads that in-memory cache and never calls the API server.
+ * {@code related:}, one per owner kind whose objects inherit their owner's verdicts, and Namespaces when the policy
+ * reads namespace labels (per-namespace policy, team routing), over every namespace, indexed by namespace. {@link #list} reads that in-memory cache and never calls the API server.
  *
  * <p>{@link #get}, the owner lookup, has one bounded exception: a controller creates a ReplicaSet
  * milliseconds after its Deployment was created, sometimes before the watch delivered the Deployment. When
@@ -339,6 +340,14 @@ public class InformerRelatedObjects implements RelatedObjects {
         } finally {
             lookups.release();
         }
+    }
+
+    /** The labels of a cached Namespace; none while Namespaces are not watched (the policy reads no namespace labels). */
+    @Override
+    public Map<String, ?> namespaceLabels(String namespace) {
+        KindCache cache = enabled ? caches.get("Namespace") : null;
+        Map<String, Object> found = cache == null ? null : cache.clusterScoped(namespace);
+        return found == null ? Map.of() : ObjectTree.map(found, "metadata", "labels");
     }
 
     /** The cached objects of {@code kind} in {@code namespace}; none for a kind not watched (a reload starts it). */

@@ -74,6 +74,11 @@ final class KindCache implements ItemStore<GenericKubernetesResource> {
         return namespace == null || name == null ? null : trees.get(namespace + "/" + name);
     }
 
+    /** The cluster-scoped object called {@code name} (a Namespace), or null. */
+    Map<String, Object> clusterScoped(String name) {
+        return name == null ? null : trees.get(name);
+    }
+
     /** Every object of every namespace. */
     Collection<Map<String, Object>> all() {
         return trees.values();

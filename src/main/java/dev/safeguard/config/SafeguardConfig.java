@@ -106,6 +106,10 @@ public interface SafeguardConfig {
         /** Namespaces labelled by name at most; further ones are labelled "other". */
         @WithDefault("500")
         int maxNamespaces();
+
+        /** Teams (values of the policy's teamLabel) labelled by name at most; further ones are labelled "other". */
+        @WithDefault("100")
+        int maxTeams();
     }
 
     interface Context {

@@ -1,5 +1,6 @@
 package dev.safeguard.metrics;
 
+import dev.safeguard.rules.Exemptions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -7,6 +8,8 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,11 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class AuditMetrics {
 
-    private record ViolationKey(String rule, String namespace, String action) {
+    /** One series of a per-namespace gauge: which metric, which namespace it belongs to, and its labels. */
+    private record Series(String metric, String namespace, Tags tags) {
     }
 
     private final MeterRegistry registry;
-    private final Map<ViolationKey, AtomicLong> violations = new ConcurrentHashMap<>();
+    private final Map<Series, AtomicLong> perNamespace = new ConcurrentHashMap<>();
     private final AtomicLong objects = new AtomicLong();
     private final AtomicLong lastFullSync = new AtomicLong();
 
@@ -43,32 +47,57 @@ public class AuditMetrics {
         objects.set(count);
     }
 
-    /** The standing violations of one namespace, by (rule, action), replacing what it had. */
-    public void violations(String namespace, Map<Map.Entry<String, String>, Long> byRuleAndAction) {
+    /** The standing violations of one namespace, by (rule, action), replacing what it had; team is its team label. */
+    public void violations(String namespace, String team, Map<Map.Entry<String, String>, Long> byRuleAndAction) {
         String label = namespace == null ? "" : namespace;
-        violations.entrySet().removeIf(entry -> {
-            ViolationKey key = entry.getKey();
-            if (!key.namespace().equals(label)
-                    || byRuleAndAction.containsKey(Map.entry(key.rule(), key.action()))) {
-                return false;
-            }
-            registry.find("safeguard.audit.violations").tags(tags(key)).meters().forEach(registry::remove);
-            return true;
-        });
-        byRuleAndAction.forEach((ruleAndAction, count) -> {
-            ViolationKey key = new ViolationKey(ruleAndAction.getKey(), label, ruleAndAction.getValue());
-            violations.computeIfAbsent(key, created -> {
-                AtomicLong value = new AtomicLong();
-                Gauge.builder("safeguard.audit.violations", value, AtomicLong::get)
-                        .description("Violations standing in the cluster now, by rule, namespace and the rule's action")
-                        .tags(tags(created)).register(registry);
-                return value;
-            }).set(count);
-        });
+        Map<Tags, Long> values = new HashMap<>();
+        byRuleAndAction.forEach((ruleAndAction, count) -> values.put(Tags.of("rule", ruleAndAction.getKey(),
+                "namespace", label, "action", ruleAndAction.getValue(), "team", team), count));
+        replace("safeguard.audit.violations", "Violations standing in the cluster now, by rule, namespace, the rule's "
+                + "action and the namespace's team", label, values);
     }
 
-    private static Tags tags(ViolationKey key) {
-        return Tags.of("rule", key.rule(), "namespace", key.namespace(), "action", key.action());
+    /**
+     * The exemptions objects of one namespace give themselves, replacing what it had: how many are active and how many
+     * have ended, by rule, and the earliest end among the active dated ones (what an alert watches).
+     */
+    public void exemptions(String namespace, String team, List<Exemptions.Exemption> exemptions) {
+        String label = namespace == null ? "" : namespace;
+        Map<Tags, Long> counts = new HashMap<>();
+        Map<Tags, Long> earliestEnd = new HashMap<>();
+        for (Exemptions.Exemption exemption : exemptions) {
+            counts.merge(Tags.of("rule", exemption.ruleId(), "namespace", label, "team", team, "state",
+                    exemption.expired() ? "expired" : "active"), 1L, Long::sum);
+            if (!exemption.expired() && exemption.until() != null) {
+                earliestEnd.merge(Tags.of("rule", exemption.ruleId(), "namespace", label, "team", team),
+                        exemption.until().getEpochSecond(), Math::min);
+            }
+        }
+        replace("safeguard.audit.exemptions", "Exemptions objects give themselves (safeguard.dev/exempt), by rule, "
+                + "namespace, team and state: active, or expired (ignored since their exempt-until passed)", label, counts);
+        replace("safeguard.audit.exemption.expiry.timestamp.seconds", "The earliest safeguard.dev/exempt-until among the "
+                + "active dated exemptions of a rule in a namespace (Unix time)", label, earliestEnd);
+    }
+
+    /**
+     * Sets a gauge's series of one namespace to {@code values}, removing the namespace's series not among them:
+     * gauges exist only while they have something to say, so fixed and deleted namespaces leave no series.
+     */
+    private synchronized void replace(String metric, String description, String namespace, Map<Tags, Long> values) {
+        perNamespace.entrySet().removeIf(entry -> {
+            Series series = entry.getKey();
+            if (!series.metric().equals(metric) || !series.namespace().equals(namespace)
+                    || values.containsKey(series.tags())) {
+                return false;
+            }
+            registry.find(metric).tags(series.tags()).meters().forEach(registry::remove);
+            return true;
+        });
+        values.forEach((tags, value) -> perNamespace.computeIfAbsent(new Series(metric, namespace, tags), created -> {
+            AtomicLong gauge = new AtomicLong();
+            Gauge.builder(metric, gauge, AtomicLong::get).description(description).tags(tags).register(registry);
+            return gauge;
+        }).set(value));
     }
 
     public void fullScan(Duration took) {

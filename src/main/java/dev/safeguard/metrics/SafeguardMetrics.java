@@ -4,18 +4,21 @@ import dev.safeguard.config.SafeguardConfig;
 import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.Disposition;
+import dev.safeguard.rules.Exemptions;
 import dev.safeguard.rules.Mode;
+import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.RuleResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -30,7 +33,8 @@ import org.jboss.logging.Logger;
  * without limit: {@code kind} is one of the kinds the webhook knows (the API resources it can judge and the
  * kinds the policy's rules match) or {@code other}; {@code operation} is CREATE, UPDATE, DELETE, CONNECT or
  * {@code other}; {@code namespace} is a valid namespace name among the first
- * {@code safeguard.metrics.max-namespaces} seen, else {@code other}.
+ * {@code safeguard.metrics.max-namespaces} seen, else {@code other}; {@code team} (the value of the policy's teamLabel
+ * on the object's namespace, "" for none) likewise among the first {@code safeguard.metrics.max-teams}.
  */
 @ApplicationScoped
 public class SafeguardMetrics {
@@ -44,6 +48,8 @@ public class SafeguardMetrics {
     private static final Set<String> OPERATIONS = Set.of("CREATE", "UPDATE", "DELETE", "CONNECT");
     /** A namespace name as Kubernetes allows it (RFC 1123 label). */
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** A label value as Kubernetes allows it. */
+    private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
     /** internal-error reasons: the label values of safeguard_admission_internal_errors_total. */
     public static final Set<String> INTERNAL_ERROR_REASONS = Set.of("deadline", "overloaded", "exception", "error");
     /** The label values of safeguard_admission_input_limit_exceeded_total. */
@@ -52,9 +58,9 @@ public class SafeguardMetrics {
 
     private final MeterRegistry registry;
     private final boolean namespaceLabel;
-    private final int maxNamespaces;
-    private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean namespacesFull = new AtomicBoolean();
+    private final BoundedLabel namespaces;
+    private final BoundedLabel teams;
+    private final List<Meter.Id> scheduledEnforcements = new ArrayList<>();
     private volatile Set<String> policyKinds = Set.of();
     private final Timer.Builder durationTimer;
     private final AtomicReference<PolicyInfo> policyInfo = new AtomicReference<>();
@@ -64,14 +70,20 @@ public class SafeguardMetrics {
 
     @Inject
     public SafeguardMetrics(MeterRegistry registry, SafeguardConfig config) {
-        this(registry, config.metrics().namespaceLabel(), config.metrics().maxNamespaces());
+        this(registry, config.metrics().namespaceLabel(), config.metrics().maxNamespaces(), config.metrics().maxTeams());
     }
 
     /** Without Quarkus (tests): the registry, whether namespaces label rejections and how many at most. */
     public SafeguardMetrics(MeterRegistry registry, boolean namespaceLabel, int maxNamespaces) {
+        this(registry, namespaceLabel, maxNamespaces, 100);
+    }
+
+    public SafeguardMetrics(MeterRegistry registry, boolean namespaceLabel, int maxNamespaces, int maxTeams) {
         this.registry = registry;
         this.namespaceLabel = namespaceLabel;
-        this.maxNamespaces = maxNamespaces;
+        this.namespaces = new BoundedLabel("namespace", NAMESPACE, maxNamespaces,
+                "safeguard.metrics.max-namespaces, or switch the label off with safeguard.metrics.namespace-label=false");
+        this.teams = new BoundedLabel("team", LABEL_VALUE, maxTeams, "safeguard.metrics.max-teams");
         this.durationTimer = Timer.builder("safeguard.admission.duration")
                 .description("Time to answer one AdmissionReview, from parsed body to response")
                 .serviceLevelObjectives(buckets())
@@ -114,18 +126,23 @@ public class SafeguardMetrics {
         durationTimer.register(registry).record(took);
     }
 
-    /** Counts everything a decision holds: violations, rejections, exemptions, inherited violations, rule errors. */
+    /**
+     * Counts everything a decision holds: violations, rejections, exemptions (and ended ones), inherited violations,
+     * rule errors and an exemption grant, each rejection and violation with the team of the object's namespace.
+     */
     public void recordDecision(Decision decision, String kind, String namespace) {
         String mode = decision.mode().id();
+        String team = teams.value(decision.team());
         for (RuleResult result : decision.results()) {
             switch (result.status()) {
                 case FAIL -> Counter.builder("safeguard.rule.violations")
                         .description("Rule violations found, whatever their action")
                         .tag("rule", result.ruleId()).tag("action", result.action().id()).tag("mode", mode)
+                        .tag("team", team)
                         .register(registry).increment();
                 case EXEMPT -> Counter.builder("safeguard.exemptions")
                         .description("Violations let off by a safeguard.dev/exempt annotation with a reason")
-                        .tag("rule", result.ruleId())
+                        .tag("rule", result.ruleId()).tag("team", team)
                         .register(registry).increment();
                 case INHERITED -> Counter.builder("safeguard.inherited.violations")
                         .description("Violations of controller-made objects that their verified owner already stands "
@@ -138,20 +155,35 @@ public class SafeguardMetrics {
                 Counter.builder("safeguard.admission.rejections")
                         .description("Denied rules, one per rule per rejected request")
                         .tag("rule", result.ruleId()).tag("kind", kindLabel(kind))
-                        .tag("namespace", namespaceLabel(namespace))
+                        .tag("namespace", namespaceLabel(namespace)).tag("team", team)
                         .register(registry).increment();
             }
             if (result.disposition() == Disposition.WOULD_DENY) {
                 Counter.builder("safeguard.admission.would.denials")
-                        .description("Deny-level violations audit mode let through, one per rule per request: what "
-                                + "enforcing would reject")
+                        .description("Deny-level violations let through, one per rule per request: by audit mode, or "
+                                + "before a dated rule's enforceFrom; what enforcing would reject")
                         .tag("rule", result.ruleId()).tag("kind", kindLabel(kind))
-                        .tag("namespace", namespaceLabel(namespace))
+                        .tag("namespace", namespaceLabel(namespace)).tag("team", team)
                         .register(registry).increment();
             }
             if (result.error() != null) {
                 recordRuleError(result.ruleId());
             }
+        }
+        for (Exemptions.Exemption exemption : decision.exemptions()) {
+            if (exemption.expired()) {
+                Counter.builder("safeguard.exemptions.expired")
+                        .description("Exemptions ignored because their safeguard.dev/exempt-until has passed")
+                        .tag("rule", exemption.ruleId()).tag("team", team)
+                        .register(registry).increment();
+            }
+        }
+        if (decision.grant() != null) {
+            Counter.builder("safeguard.exemption.grants")
+                    .description("Requests adding or changing safeguard.dev/exempt* annotations, by outcome: granted, "
+                            + "or refused (the requester is not among the policy's grantors)")
+                    .tag("outcome", decision.grant().allowed() ? "granted" : "refused").tag("team", team)
+                    .register(registry).increment();
         }
     }
 
@@ -181,6 +213,24 @@ public class SafeguardMetrics {
                 .description("The policy serving requests: 1 for its version and mode")
                 .tag("version", version).tag("mode", mode.id())
                 .register(registry);
+    }
+
+    /**
+     * Publishes safeguard_policy_scheduled_enforcement_timestamp_seconds{rule,scope}: when each dated deny of the
+     * serving policy starts denying, replacing those of the policy before.
+     */
+    public synchronized void recordScheduledEnforcements(List<Policy.ScheduledEnforcement> scheduled) {
+        scheduledEnforcements.forEach(registry::remove);
+        scheduledEnforcements.clear();
+        for (Policy.ScheduledEnforcement enforcement : scheduled) {
+            double seconds = enforcement.enforceFrom().getEpochSecond();
+            scheduledEnforcements.add(Gauge.builder("safeguard.policy.scheduled.enforcement.timestamp.seconds",
+                    () -> seconds)
+                    .description("When a dated deny (a rule's enforceFrom) starts denying, in seconds since the epoch; "
+                            + "scope is cluster for the policy's own rules, else the namespace entry's name")
+                    .tag("rule", enforcement.ruleId()).tag("scope", enforcement.scope())
+                    .register(registry).getId());
+        }
     }
 
     /**
@@ -262,26 +312,6 @@ public class SafeguardMetrics {
      * and among the first safeguard.metrics.max-namespaces seen; else "other".
      */
     String namespaceLabel(String namespace) {
-        if (!namespaceLabel || namespace == null || namespace.isEmpty()) {
-            return NO_NAMESPACE;
-        }
-        if (namespace.length() > 63 || !NAMESPACE.matcher(namespace).matches()) {
-            return OTHER;
-        }
-        if (namespaces.contains(namespace)) {
-            return namespace;
-        }
-        synchronized (namespaces) {
-            if (namespaces.size() < maxNamespaces) {
-                namespaces.add(namespace);
-                return namespace;
-            }
-        }
-        if (namespacesFull.compareAndSet(false, true)) {
-            LOG.warnf("metrics: more than %d namespaces seen; further namespaces are labelled namespace=\"other\" "
-                    + "(raise safeguard.metrics.max-namespaces, or switch the label off with "
-                    + "safeguard.metrics.namespace-label=false)", maxNamespaces);
-        }
-        return OTHER;
+        return namespaceLabel ? namespaces.value(namespace) : NO_NAMESPACE;
     }
 }

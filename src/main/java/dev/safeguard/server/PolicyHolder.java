@@ -5,6 +5,7 @@ import dev.safeguard.metrics.SafeguardMetrics;
 import dev.safeguard.rules.Action;
 import dev.safeguard.rules.CompiledRule;
 import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyDates;
 import dev.safeguard.rules.PolicyLoader;
 import dev.safeguard.rules.RuleCompiler;
 import dev.safeguard.rules.RuleLoadException;
@@ -132,10 +133,18 @@ public class PolicyHolder {
         metrics.recordPolicyInfo(effective.version(), effective.mode());
         metrics.recordPolicyKinds(effective.rules().entries().stream()
                 .flatMap(entry -> entry.rule().definition().match().kinds().stream()).distinct().toList());
+        metrics.recordScheduledEnforcements(effective.scheduledEnforcements());
         long enabled = effective.rules().entries().stream().filter(e -> e.action() != Action.OFF).count();
         LOG.infof("%s policy %s (version %s): mode %s, %d rules (%d enabled), excluded namespaces %s, ratcheting %s",
                 how, effective.name(), effective.version(), effective.mode().id(), effective.rules().entries().size(),
                 enabled, effective.excludedNamespaces(), ratcheting ? "on" : "off");
+        if (effective.readsNamespaceLabels()) {
+            LOG.infof("policy %s: namespace entries %s (first match wins), team label %s", effective.name(),
+                    effective.namespaces().stream().map(entry -> entry.name() + " (" + entry.mode().id() + ")").toList(),
+                    effective.teamLabel() == null ? "none" : effective.teamLabel());
+        }
+        effective.scheduledEnforcements().forEach(scheduled -> LOG.infof("policy %s: rule %s denies from %s in %s",
+                effective.name(), scheduled.ruleId(), PolicyDates.format(scheduled.enforceFrom()), scheduled.scope()));
     }
 
     /** The policy to decide one request with; never null once the application has started. */

@@ -83,11 +83,13 @@ class AuditReportTest {
         long fails = timed.stream().filter(t -> t.finding().result().equals("fail")).count();
         long warns = timed.stream().filter(t -> t.finding().result().equals("warn")).count();
 
-        Map<String, Object> report = AuditReport.document(AuditReport.Format.POLICYREPORT, "shop", "platform", timed, 42, 100);
+        Map<String, Object> report = AuditReport.document(AuditReport.Format.POLICYREPORT, "shop", "platform", "payments", timed,
+                42, 100);
 
         assertThat(report).containsEntry("apiVersion", "wgpolicyk8s.io/v1alpha2").containsEntry("kind", "PolicyReport");
         assertThat(ObjectTree.string(report, "metadata", "name")).isEqualTo("kube-safeguard");
         assertThat(ObjectTree.string(report, "metadata", "namespace")).isEqualTo("shop");
+        assertThat(ObjectTree.map(report, "metadata", "labels")).containsEntry(AuditReport.TEAM_LABEL, "payments");
         assertThat(ObjectTree.map(report, "summary")).containsEntry("pass", 42L).containsEntry("fail", fails)
                 .containsEntry("warn", warns).containsEntry("error", 0L).containsEntry("skip", 0L);
         List<Object> results = ObjectTree.list(report, "results");
@@ -108,8 +110,8 @@ class AuditReportTest {
         List<AuditReport.TimedFinding> timed = findings(careless("api", "")).stream()
                 .map(finding -> new AuditReport.TimedFinding(finding, Instant.EPOCH)).toList();
 
-        Map<String, Object> report = AuditReport.document(AuditReport.Format.OPENREPORTS, "shop", "platform", timed, 0, 1000);
-        Map<String, Object> cluster = AuditReport.document(AuditReport.Format.OPENREPORTS, null, "platform", timed, 0, 1000);
+        Map<String, Object> report = AuditReport.document(AuditReport.Format.OPENREPORTS, "shop", "platform", "", timed, 0, 1000);
+        Map<String, Object> cluster = AuditReport.document(AuditReport.Format.OPENREPORTS, null, "platform", "", timed, 0, 1000);
 
         assertThat(report).containsEntry("apiVersion", "openreports.io/v1alpha1").containsEntry("kind", "Report");
         assertThat(ObjectTree.list(report, "results")).hasSize(timed.size());
