@@ -1,5 +1,6 @@
 package dev.safeguard.cli;
 
+import dev.safeguard.rules.ObjectTree;
 import dev.safeguard.rules.RelatedList;
 import dev.safeguard.rules.RelatedObjects;
 import java.util.ArrayList;
@@ -23,14 +24,36 @@ final class BundleRelatedObjects implements RelatedObjects {
     private static final RelatedList NONE = RelatedList.of(List.of());
 
     private final Map<Key, RelatedList> index = new HashMap<>();
+    private final Map<String, Map<String, Object>> namespaceLabels = new HashMap<>();
+    private final Map<String, String> givenLabels;
 
     BundleRelatedObjects(List<Manifest> manifests) {
+        this(manifests, Map.of());
+    }
+
+    /** @param givenLabels labels every namespace is taken to carry ({@code --namespace-labels}) */
+    BundleRelatedObjects(List<Manifest> manifests, Map<String, String> givenLabels) {
+        this.givenLabels = Map.copyOf(givenLabels);
+        for (Manifest manifest : manifests) {
+            if (manifest.kind().equals("Namespace") && ObjectTree.string(manifest.object(), "metadata", "name") != null) {
+                namespaceLabels.put(ObjectTree.string(manifest.object(), "metadata", "name"),
+                        ObjectTree.map(manifest.object(), "metadata", "labels"));
+            }
+        }
         Map<Key, List<Map<String, Object>>> groups = new HashMap<>();
         for (Manifest manifest : manifests) {
             groups.computeIfAbsent(new Key(manifest.kind(), manifest.namespace()), key -> new ArrayList<>())
                     .add(manifest.object());
         }
         groups.forEach((key, objects) -> index.put(key, RelatedList.of(objects)));
+    }
+
+    /** A Namespace of the input's labels, with the given ones over them. */
+    @Override
+    public Map<String, ?> namespaceLabels(String namespace) {
+        Map<String, Object> labels = new HashMap<>(namespaceLabels.getOrDefault(namespace, Map.of()));
+        labels.putAll(givenLabels);
+        return labels;
     }
 
     /** The manifests were read through ObjectTree.of: the engine need not copy them again. */

@@ -70,6 +70,9 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     PolicyOption policyOption;
 
+    @Mixin
+    JudgementOptions judgement;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
             description = "text (default, grouped by object), json, sarif (2.1.0, for code scanning) "
                     + "or junit (XML, for CI test reports).")
@@ -101,6 +104,7 @@ final class CheckCommand implements Callable<Integer> {
                     "--fail-on must be deny, warn or audit, not off");
         }
         Inputs.validate(spec, paths, cluster, context);
+        judgement.engine(); // a bad --at is a usage error before anything is read
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // Compiling the rules is most of a short run: do it while the manifests are read.
@@ -172,8 +176,8 @@ final class CheckCommand implements Callable<Integer> {
     /** Decides every object, on every core; results keep the order of the input. */
     CheckReport check(Policy policy, ManifestReader.Bundle bundle) {
         List<Manifest> manifests = bundle.manifests();
-        RelatedObjects related = new BundleRelatedObjects(manifests);
-        PolicyEngine engine = new PolicyEngine();
+        RelatedObjects related = new BundleRelatedObjects(manifests, judgement.namespaceLabels());
+        PolicyEngine engine = judgement.engine();
         List<CheckReport.ObjectResult> results = IntStream.range(0, manifests.size()).parallel()
                 .mapToObj(i -> {
                     Manifest manifest = manifests.get(i);

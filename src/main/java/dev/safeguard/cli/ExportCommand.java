@@ -61,6 +61,9 @@ final class ExportCommand implements Runnable {
             for (VapExporter.Skipped skipped : result.skipped()) {
                 err.println("safeguard: not exported: " + skipped.ruleId() + ": " + skipped.reason());
             }
+            for (String note : result.notes()) {
+                err.println("safeguard: " + note);
+            }
             err.flush();
             return SafeguardCommand.OK;
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.safeguard.rules.PolicyDates;
 import dev.safeguard.rules.RuleResult;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,14 +38,20 @@ final class JsonReport {
             entry.put("kind", manifest.kind());
             entry.put("namespace", manifest.namespace());
             entry.put("name", manifest.name());
+            if (!result.decision().team().isEmpty()) {
+                entry.put("team", result.decision().team());
+            }
             ArrayNode violations = entry.putArray("violations");
             for (RuleResult finding : result.findings()) {
-                violations.addObject()
+                ObjectNode violation = violations.addObject()
                         .put("rule", finding.ruleId())
                         .put("action", CheckReport.Outcome.of(finding).id())
                         .put("message", finding.text())
                         .put("status", finding.status().id())
                         .put("remediation", finding.remediation());
+                if (finding.schedule() != null) { // a would-deny until then
+                    violation.put("enforceFrom", PolicyDates.format(finding.schedule().enforceFrom()));
+                }
             }
         }
         JSON.writeValue(out, root);

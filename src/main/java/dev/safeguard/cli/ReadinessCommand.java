@@ -5,6 +5,7 @@ import dev.safeguard.rules.Action;
 import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.Mode;
 import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyDates;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RelatedObjects;
 import dev.safeguard.rules.RuleLoadException;
@@ -59,6 +60,9 @@ final class ReadinessCommand implements Callable<Integer> {
     @Mixin
     PolicyOption policyOption;
 
+    @Mixin
+    JudgementOptions judgement;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
     String output;
 
@@ -90,16 +94,18 @@ final class ReadinessCommand implements Callable<Integer> {
                 : new ManifestReader(namespaceOption, parent.stdin(), "<stdin>").read(paths);
 
         Policy enforced = policy.withMode(Mode.ENFORCE);
-        RuleSet everyRuleDenies = policy.rules();
-        for (RuleSet.Entry entry : policy.rules().entries()) {
-            if (entry.action() != Action.OFF) {
-                everyRuleDenies = everyRuleDenies.withAction(entry.id(), Action.DENY);
+        // Every enabled rule denying, now, in every namespace's policy: what each rule alone would deny.
+        Policy strictest = enforced.withRules(ruleSet -> {
+            RuleSet everyRuleDenies = ruleSet;
+            for (RuleSet.Entry entry : ruleSet.entries()) {
+                if (entry.action() != Action.OFF) {
+                    everyRuleDenies = everyRuleDenies.withAction(entry.id(), Action.DENY);
+                }
             }
-        }
-        Policy strictest = new Policy(policy.name(), policy.version(), Mode.ENFORCE, everyRuleDenies,
-                policy.excludedNamespaces(), policy.ratcheting(), policy.ownership());
-        RelatedObjects related = new BundleRelatedObjects(bundle.manifests());
-        PolicyEngine engine = new PolicyEngine();
+            return everyRuleDenies;
+        });
+        RelatedObjects related = new BundleRelatedObjects(bundle.manifests(), judgement.namespaceLabels());
+        PolicyEngine engine = judgement.engine();
         Denials wholePolicy = new Denials();
         Map<String, Denials> byRule = new TreeMap<>();
         for (RuleSet.Entry entry : policy.rules().entries()) {
@@ -152,13 +158,30 @@ final class ReadinessCommand implements Callable<Integer> {
                 ready.add(rule);
                 return;
             }
-            String action = policy.rules().find(rule).map(entry -> entry.action().id()).orElse("-");
+            String action = actionLabel(policy, rule);
             denials.byNamespace().forEach((ns, objects) -> out.printf("  %-28s %-7s %-24s %10d  %s%n", rule, action,
                     label(ns), objects.size(), examples(objects)));
         });
         out.println();
         out.println(ready.isEmpty() ? "No rule is ready to deny everywhere yet."
                 : "Ready to deny everywhere today (nothing would be denied): " + String.join(", ", ready));
+        List<Policy.ScheduledEnforcement> scheduled = policy.scheduledEnforcements();
+        if (!scheduled.isEmpty()) {
+            out.println();
+            out.println("Scheduled enforcement (enforceFrom):");
+            for (Policy.ScheduledEnforcement dated : scheduled) {
+                Denials denials = byRule.getOrDefault(dated.ruleId(), new Denials());
+                out.printf("  %-28s denies from %s in %s: %d object%s would be denied today%n", dated.ruleId(),
+                        PolicyDates.format(dated.enforceFrom()), dated.scope(), denials.total(),
+                        denials.total() == 1 ? "" : "s");
+            }
+        }
+    }
+
+    /** The rule's action in the policy's own rules: "deny from 2027-01-15" for a dated deny. */
+    private static String actionLabel(Policy policy, String rule) {
+        return policy.rules().find(rule).map(entry -> entry.action().id() + (entry.action() == Action.DENY
+                && entry.enforceFrom() != null ? " from " + PolicyDates.format(entry.enforceFrom()) : "")).orElse("-");
     }
 
     private static void writeJson(PrintWriter out, Policy policy, ManifestReader.Bundle bundle, Denials wholePolicy,
@@ -173,6 +196,8 @@ final class ReadinessCommand implements Callable<Integer> {
         byRule.forEach((rule, denials) -> {
             ObjectNode node = rules.putObject(rule);
             node.put("action", policy.rules().find(rule).map(entry -> entry.action().id()).orElse("-"));
+            policy.rules().find(rule).map(RuleSet.Entry::enforceFrom)
+                    .ifPresent(from -> node.put("enforceFrom", PolicyDates.format(from)));
             node.put("ready", denials.total() == 0);
             node.put("wouldDeny", denials.total());
             ObjectNode namespaces = node.putObject("namespaces");

@@ -63,7 +63,8 @@ final class TextReport {
                 case AUDIT -> paint(CYAN, pad("AUDIT"));
                 case INHERITED -> paint(DIM, pad("INHERITED"));
             };
-            lines.add("  " + label + RuleResult.line(finding.ruleId(), finding.text()));
+            String dated = finding.schedule() == null ? "" : "(" + finding.schedule().text() + ") ";
+            lines.add("  " + label + RuleResult.line(finding.ruleId(), dated + finding.text()));
         }
         Decision decision = result.decision();
         for (RuleResult exempt : decision.with(RuleResult.Status.EXEMPT)) {

@@ -5,13 +5,16 @@ import dev.safeguard.rules.Action;
 import dev.safeguard.rules.ApiResource;
 import dev.safeguard.rules.Disposition;
 import dev.safeguard.rules.Ownership;
+import dev.safeguard.rules.Mode;
 import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyDates;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RuleDefinition;
 import dev.safeguard.rules.Remediation;
 import dev.safeguard.rules.RuleResult;
 import dev.safeguard.rules.RuleSet;
 import dev.safeguard.rules.Workload;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -84,10 +87,27 @@ public final class VapExporter {
     public record Skipped(String ruleId, String reason) {
     }
 
-    public record Result(List<Exported> exported, List<Skipped> skipped, List<String> disabled) {
+    /**
+     * @param notes what the export does not carry over as the webhook applies it (per-namespace policies, dates), one
+     *              line each
+     */
+    public record Result(List<Exported> exported, List<Skipped> skipped, List<String> disabled, List<String> notes) {
     }
 
     public Result export(Policy policy) {
+        return export(policy, Instant.now());
+    }
+
+    /**
+     * The policy as ValidatingAdmissionPolicies as of {@code at}: a ValidatingAdmissionPolicy has no dates, so a dated
+     * deny whose date is still ahead is exported as the would-deny it is until then (export again from that date).
+     */
+    public Result export(Policy policy, Instant at) {
+        List<String> notes = new ArrayList<>();
+        if (!policy.namespaces().isEmpty()) {
+            notes.add("spec.namespaces (" + policy.namespaces().size() + " entries) is not exported: bindings cannot "
+                    + "express first-match namespace policies; every namespace gets the policy's own rules and mode");
+        }
         List<Exported> exported = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
         List<String> disabled = new ArrayList<>();
@@ -97,12 +117,17 @@ public final class VapExporter {
                 continue;
             }
             try {
-                exported.add(export(policy, entry));
+                Instant from = entry.scheduledAfter(at);
+                if (from != null && policy.mode() == Mode.ENFORCE) {
+                    notes.add(entry.id() + ": exported as a would-deny ([Warn, Audit]) because its enforceFrom "
+                            + PolicyDates.format(from) + " is ahead; export again from that date");
+                }
+                exported.add(export(policy, entry, from == null ? entry.action() : Action.WARN));
             } catch (NotExportable e) {
                 skipped.add(new Skipped(entry.id(), e.getMessage()));
             }
         }
-        return new Result(exported, skipped, disabled);
+        return new Result(exported, skipped, disabled, notes);
     }
 
     /** Why a rule cannot become a ValidatingAdmissionPolicy. */
@@ -112,7 +137,8 @@ public final class VapExporter {
         }
     }
 
-    private Exported export(Policy policy, RuleSet.Entry entry) throws NotExportable {
+    /** @param action the action to bind with: the rule's, or warn for a deny not enforced yet */
+    private Exported export(Policy policy, RuleSet.Entry entry, Action action) throws NotExportable {
         RuleDefinition rule = entry.rule().definition();
         if (rule.needsContext()) {
             throw new NotExportable("needs context (related: " + String.join(", ", rule.related())
@@ -214,7 +240,8 @@ public final class VapExporter {
 
         Map<String, Object> bindingSpec = new LinkedHashMap<>();
         bindingSpec.put("policyName", name);
-        bindingSpec.put("validationActions", validationActions(Disposition.of(entry.action(), policy.mode())));
+        bindingSpec.put("validationActions", validationActions(action == Action.WARN && entry.action() == Action.DENY
+                ? Disposition.WOULD_DENY : Disposition.of(action, policy.mode())));
         if (!policy.excludedNamespaces().isEmpty()) {
             bindingSpec.put("matchResources", Map.of("namespaceSelector", Map.of("matchExpressions", List.of(
                     Map.of("key", "kubernetes.io/metadata.name", "operator", "NotIn",
