@@ -2,6 +2,7 @@ package dev.safeguard.admission;
 
 import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.Disposition;
+import dev.safeguard.rules.Exemptions;
 import dev.safeguard.rules.RuleResult;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
@@ -101,6 +102,9 @@ final class AdmissionResponses {
             lines.add(result.describe());
         }
         decision.ownershipLine().ifPresent(lines::add);
+        // Why an exemption the object carries did not apply (ended, too long, no reason): the denial says it too.
+        decision.notices().stream().filter(notice -> notice.topic().startsWith(Exemptions.PREFIX))
+                .forEach(notice -> lines.add(notice.line()));
         // Each line capped; the whole message within MAX_STATUS_MESSAGE, ending with "... and N more".
         int budget = Messages.MAX_STATUS_MESSAGE - message.length() - 80;
         for (int i = 0; i < lines.size(); i++) {

@@ -1,0 +1,191 @@
+package dev.safeguard.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.safeguard.MovableClock;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Governed rollout through the webhook: a dated deny flips at its date, an exemption stops counting at its end, only
+ * a grantor may exempt, two namespaces' policies answer the same Deployment differently, and the metrics carry the
+ * team. Time moves by {@link MovableClock}, never by sleeping. Without an API server the namespace's labels are only
+ * its name label (kubernetes.io/metadata.name), which the policy here selects and routes by.
+ */
+@QuarkusTest
+@TestProfile(GovernedRolloutTest.Profile.class)
+@QuarkusTestResource(value = TestTls.class, restrictToAnnotatedClass = true)
+class GovernedRolloutTest extends WebhookTestBase {
+
+    static final Instant JAN_3 = Instant.parse("2027-01-03T00:00:00Z");
+    static final Instant JAN_15 = Instant.parse("2027-01-15T00:00:00Z");
+
+    public static class Profile implements QuarkusTestProfile {
+        static final Path FILE = Path.of("target", "governed-rollout-policy.yaml").toAbsolutePath();
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try {
+                Files.createDirectories(FILE.getParent());
+                Files.writeString(FILE, """
+                        apiVersion: safeguard.dev/v1alpha1
+                        kind: SafeguardPolicy
+                        metadata: {name: rollout}
+                        spec:
+                          mode: enforce
+                          teamLabel: kubernetes.io/metadata.name
+                          rules:
+                            - {id: image-tag, action: deny, enforceFrom: "2027-01-15"}
+                          exemptions:
+                            maxDays: 90
+                            grantors: {groups: [platform-admins]}
+                          namespaces:
+                            - name: team-a
+                              selector: {matchLabels: {kubernetes.io/metadata.name: team-a}}
+                              rules: [{id: image-tag, action: deny}]
+                            - name: team-b
+                              selector: {matchLabels: {kubernetes.io/metadata.name: team-b}}
+                              mode: audit
+                        """);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return Map.of("safeguard.policy.path", FILE.toString());
+        }
+    }
+
+    @Inject
+    MovableClock clock;
+
+    @AfterEach
+    void realTime() {
+        clock.reset();
+    }
+
+    /** A Deployment pinned to :latest (image-tag) and otherwise free of deny-level violations. */
+    static String latest(String namespace, String annotations) {
+        return """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: web
+                  namespace: %s
+                  annotations: {%s}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers:
+                        - name: web
+                          image: registry.example.com/web:latest
+                          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+                          resources: {requests: {cpu: 100m, memory: 128Mi}}
+                """.formatted(namespace, annotations);
+    }
+
+    static final String EXEMPT_UNTIL_JAN_10 = "safeguard.dev/exempt: image-tag, safeguard.dev/exempt-reason: INC-42 "
+            + "pinned by the vendor, safeguard.dev/exempt-until: '2027-01-10'";
+
+    /** A CREATE by {@code username} in {@code groups}. */
+    static String createAs(String manifest, String username, String... groups) {
+        ObjectNode review = (ObjectNode) Reviews.yaml(Reviews.create(manifest));
+        ObjectNode userInfo = (ObjectNode) review.path("request").path("userInfo");
+        userInfo.put("username", username);
+        userInfo.putArray("groups").addAll(List.of(groups).stream().map(Reviews.JSON.getNodeFactory()::textNode).toList());
+        return review.toString();
+    }
+
+    @Test
+    void aDatedDenyIsAWarningNamingItsDateUntilItAndADenialFromIt() {
+        clock.set(JAN_3);
+        JsonNode before = post(Reviews.create(latest("shop", "")));
+        assertThat(before.path("allowed").asBoolean()).isTrue();
+        assertThat(texts(before.path("warnings"))).anyMatch(warning -> warning.startsWith(
+                "[image-tag] (would deny; denied from 2027-01-15, in 12 days) no version tag"));
+
+        clock.set(JAN_15);
+        JsonNode from = post(Reviews.create(latest("shop", "")));
+        assertThat(from.path("allowed").asBoolean()).isFalse();
+        assertThat(from.path("status").path("message").asText()).contains("[image-tag] no version tag");
+    }
+
+    @Test
+    void twoNamespacesWithDifferentPoliciesAnswerTheSameDeploymentDifferently() {
+        clock.set(JAN_3);
+        JsonNode teamA = post(Reviews.create(latest("team-a", "")));
+        assertThat(teamA.path("allowed").asBoolean()).isFalse();
+
+        JsonNode teamB = post(Reviews.create(latest("team-b", "")));
+        assertThat(teamB.path("allowed").asBoolean()).isTrue();
+        assertThat(texts(teamB.path("warnings"))).anyMatch(warning -> warning.startsWith(
+                "[image-tag] (audit mode, would deny) no version tag"));
+    }
+
+    @Test
+    void anExemptionCountsUntilItsEndAndTheDenialSaysItExpired() {
+        String exempted = createAs(latest("team-a", EXEMPT_UNTIL_JAN_10), "carol@example.com", "platform-admins");
+        clock.set(JAN_3);
+        assertThat(post(exempted).path("allowed").asBoolean()).isTrue();
+
+        clock.set(Instant.parse("2027-01-10T00:00:00Z"));
+        JsonNode expired = post(exempted);
+        assertThat(expired.path("allowed").asBoolean()).isFalse();
+        assertThat(expired.path("status").path("message").asText())
+                .contains("[image-tag] no version tag")
+                .contains("[safeguard.dev/exempt-until] expired on 2027-01-10: the exemption from image-tag no longer "
+                        + "applies");
+    }
+
+    @Test
+    void onlyAGrantorMayExemptAndTheRefusalSaysWhoMay() {
+        clock.set(JAN_3);
+        double refusedBefore = MetricsScrape.value(MetricsScrape.scrape(), "safeguard_exemption_grants_total",
+                "outcome=\"refused\"", "team=\"team-a\"");
+        JsonNode bob = post(createAs(latest("team-a", EXEMPT_UNTIL_JAN_10), "bob@example.com", "developers"));
+        assertThat(bob.path("allowed").asBoolean()).isFalse();
+        assertThat(bob.path("status").path("message").asText()).contains("[exemption-grant] 'bob@example.com' may not "
+                + "grant exemptions (safeguard.dev/exempt, safeguard.dev/exempt-reason, safeguard.dev/exempt-until): "
+                + "only groups [platform-admins] may");
+
+        JsonNode carol = post(createAs(latest("team-a", EXEMPT_UNTIL_JAN_10), "carol@example.com", "platform-admins"));
+        assertThat(carol.path("allowed").asBoolean()).isTrue();
+
+        String metrics = MetricsScrape.scrape();
+        assertThat(MetricsScrape.value(metrics, "safeguard_exemption_grants_total", "outcome=\"refused\"",
+                "team=\"team-a\"")).isEqualTo(refusedBefore + 1);
+        assertThat(MetricsScrape.value(metrics, "safeguard_exemption_grants_total", "outcome=\"granted\"",
+                "team=\"team-a\"")).isPositive();
+    }
+
+    @Test
+    void metricsCarryTheTeamAndTheScheduledEnforcement() {
+        clock.set(JAN_3);
+        post(Reviews.create(latest("team-a", "")));
+        post(Reviews.create(latest("team-b", "")));
+        String metrics = MetricsScrape.scrape();
+        assertThat(MetricsScrape.value(metrics, "safeguard_admission_rejections_total", "rule=\"image-tag\"",
+                "team=\"team-a\"")).isPositive();
+        assertThat(MetricsScrape.value(metrics, "safeguard_admission_would_denials_total", "rule=\"image-tag\"",
+                "team=\"team-b\"")).isPositive();
+        assertThat(MetricsScrape.value(metrics, "safeguard_rule_violations_total", "rule=\"image-tag\"",
+                "team=\"team-b\"")).isPositive();
+        assertThat(MetricsScrape.value(metrics, "safeguard_policy_scheduled_enforcement_timestamp_seconds",
+                "rule=\"image-tag\"", "scope=\"cluster\"")).isEqualTo(JAN_15.getEpochSecond());
+    }
+}
