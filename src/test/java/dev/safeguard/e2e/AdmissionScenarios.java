@@ -25,7 +25,9 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -793,6 +795,147 @@ abstract class AdmissionScenarios {
         assertThat(await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
                 .until(() -> inherited("privileged", "CronJob"), count -> count >= inheritedBefore + 2))
                 .isEqualTo(inheritedBefore + 2);
+    }
+
+    /** A policy in {@code mode} with these spec lines after the mode (namespace entries, dated rules, grantors). */
+    static String rolloutPolicy(String mode, String spec) {
+        return """
+                apiVersion: safeguard.dev/v1alpha1
+                kind: SafeguardPolicy
+                metadata: {name: e2e-rollout}
+                spec:
+                  mode: %s
+                  exclude:
+                    namespaces: [%s]
+                %s""".formatted(mode, Webhook.EXCLUDED_NAMESPACE, spec.indent(2));
+    }
+
+    static void labelledNamespace(String name, Map<String, String> labels) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels)
+                .endMetadata().build()).serverSideApply();
+    }
+
+    @Test
+    @Order(21)
+    void perNamespacePolicyTeamAEnforcesWhileTeamBAuditsTheSameDeploymentAndMetricsCarryTheTeam() {
+        labelledNamespace("e2e-team-a", Map.of("team", "a"));
+        labelledNamespace("e2e-team-b", Map.of("team", "b"));
+        // The namespaces' labels come from the webhook's informer: the policy's entries select team=a by label.
+        webhook.usePolicy(rolloutPolicy("audit", """
+                teamLabel: team
+                namespaces:
+                  - name: team-a
+                    selector: {matchLabels: {team: a}}
+                    mode: enforce
+                """));
+        String before = webhook.metrics();
+
+        KubernetesClientException refused = refused(() -> create(Manifests.careless("e2e-team-a", "web")));
+        assertThat(refused.getStatus().getMessage()).startsWith(DENIED_PREFIX + "Deployment e2e-team-a/web violates 4");
+        Deployment admitted = create(Manifests.careless("e2e-team-b", "web"));
+        assertThat(admitted.getMetadata().getUid()).isNotBlank();
+        assertThat(WARNINGS.safeguard()).anyMatch(w -> w.startsWith("[image-tag] (audit mode, would deny) "));
+
+        String after = webhook.metrics();
+        for (String rule : Manifests.CARELESS_DENIED) {
+            assertThat(delta(before, after, "safeguard_admission_rejections_total", "rule=\"" + rule + "\"",
+                    "namespace=\"e2e-team-a\"", "team=\"a\"")).as("rejections of " + rule + " for team a").isEqualTo(1);
+            assertThat(delta(before, after, "safeguard_admission_would_denials_total", "rule=\"" + rule + "\"",
+                    "kind=\"Deployment\"", "namespace=\"e2e-team-b\"", "team=\"b\""))
+                    .as("would-denies of " + rule + " for team b").isEqualTo(1);
+        }
+    }
+
+    @Test
+    @Order(22)
+    void datedEnforcementWarnsWithTheDateAheadAndDeniesOnceItHasPassed() {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("e2e-dated").endMetadata().build())
+                .serverSideApply();
+        // The packaged webhook runs on the real clock: the same rules dated ten days ahead, then dated yesterday.
+        Instant ahead = Instant.now().plus(10, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+        Instant passed = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+        webhook.usePolicy(rolloutPolicy("enforce", dated(ahead)));
+        Deployment admitted = create(Manifests.careless("e2e-dated", "early"));
+        assertThat(admitted.getMetadata().getUid()).isNotBlank();
+        assertThat(WARNINGS.safeguard()).anyMatch(w -> w.startsWith("[image-tag] (would deny; denied from " + ahead
+                + ", in 10 days) "));
+        assertThat(Webhook.sample(webhook.metrics(), "safeguard_policy_scheduled_enforcement_timestamp_seconds",
+                "rule=\"image-tag\"", "scope=\"cluster\"")).isEqualTo(ahead.getEpochSecond());
+
+        webhook.usePolicy(rolloutPolicy("enforce", dated(passed)));
+        KubernetesClientException refused = refused(() -> create(Manifests.careless("e2e-dated", "late")));
+        assertThat(refused.getStatus().getMessage()).startsWith(DENIED_PREFIX + "Deployment e2e-dated/late violates 4")
+                .doesNotContain("would deny");
+    }
+
+    /** Every rule the careless Deployment breaks at deny level, denying from {@code from}. */
+    static String dated(Instant from) {
+        StringBuilder rules = new StringBuilder("rules:\n");
+        for (String rule : Manifests.CARELESS_DENIED) {
+            rules.append("  - {id: ").append(rule).append(", action: deny, enforceFrom: \"").append(from).append("\"}\n");
+        }
+        return rules.toString();
+    }
+
+    @Test
+    @Order(23)
+    void onlyAGrantorMayExemptAndAnExpiredExemptionNoLongerCounts() {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("e2e-grants").endMetadata().build())
+                .serverSideApply();
+        // Both users may write Deployments (RBAC); only carol's group may grant exemptions (the policy).
+        client.resource(new ClusterRoleBindingBuilder().withNewMetadata()
+                .withName("e2e-grant-testers").endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "cluster-admin")
+                .addNewSubject().withKind("Group").withApiGroup("rbac.authorization.k8s.io").withName("e2e-grant-testers")
+                .endSubject().build()).serverSideApply();
+        webhook.usePolicy(rolloutPolicy("enforce", """
+                exemptions:
+                  maxDays: 30
+                  grantors: {groups: [e2e-platform-admins]}
+                """));
+        String until = Instant.now().plus(7, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
+        double refusedBefore = Webhook.sample(webhook.metrics(), "safeguard_exemption_grants_total", "outcome=\"refused\"");
+
+        try (KubernetesClient bob = as("bob", "e2e-grant-testers");
+                KubernetesClient carol = as("carol", "e2e-grant-testers", "e2e-platform-admins")) {
+            KubernetesClientException refused = catchThrowableOfType(KubernetesClientException.class,
+                    () -> bob.resource(exempted("e2e-grants", "by-bob", until)).create());
+            assertThat(refused).as("bob's exemption refused").isNotNull();
+            assertThat(refused.getStatus().getMessage()).startsWith(DENIED_PREFIX + "Deployment e2e-grants/by-bob")
+                    .contains("[exemption-grant] 'bob' may not grant exemptions")
+                    .contains("only groups [e2e-platform-admins] may");
+            assertThat(Webhook.sample(webhook.metrics(), "safeguard_exemption_grants_total", "outcome=\"refused\""))
+                    .isEqualTo(refusedBefore + 1);
+
+            Deployment granted = carol.resource(exempted("e2e-grants", "by-carol", until)).create();
+            assertThat(granted.getMetadata().getUid()).isNotBlank();
+            // The deployment controller copies the exemption onto the ReplicaSet: a controller grants nothing itself.
+            awaitReplicaSet("e2e-grants", granted);
+
+            String ended = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS).toString();
+            KubernetesClientException expired = catchThrowableOfType(KubernetesClientException.class,
+                    () -> carol.resource(exempted("e2e-grants", "ended", ended)).create());
+            assertThat(expired).as("an exemption that has ended is refused").isNotNull();
+            assertThat(expired.getStatus().getMessage()).contains("[image-tag] ")
+                    .contains("[safeguard.dev/exempt-until] expired on " + ended);
+        }
+    }
+
+    /** The careless Deployment exempting itself from every rule it breaks at deny level, until {@code until}. */
+    static Deployment exempted(String namespace, String name, String until) {
+        Deployment deployment = Manifests.careless(namespace, name);
+        deployment.getMetadata().setAnnotations(Map.of("safeguard.dev/exempt", String.join(",", Manifests.CARELESS_DENIED),
+                "safeguard.dev/exempt-reason", "vendor image, replacement tracked in PLAT-90",
+                "safeguard.dev/exempt-until", until));
+        return deployment;
+    }
+
+    /** A client that impersonates {@code user} in {@code groups}, as kubectl --as/--as-group does. */
+    static KubernetesClient as(String user, String... groups) {
+        // A copy: the shared client's config must keep acting as the cluster's admin.
+        Config config = new ConfigBuilder(cluster.clientConfig()).withRequestRetryBackoffLimit(0)
+                .withImpersonateUsername(user).withImpersonateGroups(groups).build();
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     /** The exempted node agent: hostPath and hostNetwork (so hostPorts too), on the Nodes {@link Nodes} makes. */

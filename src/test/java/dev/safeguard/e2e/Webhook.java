@@ -91,9 +91,13 @@ public final class Webhook {
 
     /** Writes the policy file atomically (the service must never read half a file). */
     void writePolicy(Mode mode, String... alsoExcluded) {
+        writePolicy(policy(mode, alsoExcluded));
+    }
+
+    private void writePolicy(String text) {
         try {
             Path temporary = policyFile.resolveSibling(".policy.yaml.tmp");
-            Files.writeString(temporary, policy(mode, alsoExcluded));
+            Files.writeString(temporary, text);
             Files.move(temporary, policyFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -114,6 +118,19 @@ public final class Webhook {
         await("the webhook serving the policy in " + mode.id() + " mode (safeguard_policy_info" + String.join(",", labels) + ")")
                 .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                 .until(() -> sample(metrics(), "safeguard_policy_info", labels) == 1);
+    }
+
+    /**
+     * Serves the SafeguardPolicy {@code text} (a scenario's own: dates, namespace entries, grantors) and waits until
+     * the service says this version serves, then until it is ready (a policy reading namespace labels starts an
+     * informer on Namespaces).
+     */
+    void usePolicy(String text) {
+        String version = "version=\"" + fingerprint(text) + "\"";
+        writePolicy(text);
+        await("the webhook serving the scenario's policy (" + version + ")").atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(100)).until(() -> sample(metrics(), "safeguard_policy_info", version) == 1);
+        awaitReady();
     }
 
     /** Waits until /q/health/ready answers 200: the policy is loaded and every informer cache has synced. */
