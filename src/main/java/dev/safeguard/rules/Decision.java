@@ -15,7 +15,8 @@ import java.util.Optional;
  *                  decision (a violation was judged in full); else null
  * @param notices   things the user should know that are not rule verdicts (an exemption without a reason, a
  *                  violation judged in full although the owner was trusted, an exemption that ended)
- * @param exemptions the exemptions the object gives itself that the policy accepts, those that ended included
+ * @param exemptions the exemptions the object gives itself that the policy accepts, those that ended included, less
+ *                  those its verified owner stands for (copied from the owner, counted there)
  * @param grant     the exemption annotations the request adds or changes, and whether its requester may; else null
  * @param team      the team of the object's namespace (the policy's teamLabel), "" when none
  */

@@ -112,8 +112,11 @@ public final class PolicyEngine {
         if (grant != null && !grant.allowed()) { // first: it is why the violations below were not exempted
             results.add(0, Exemptions.refused(grant, policy.mode()));
         }
+        // An exemption copied from a verified owner (a ReplicaSet's, from its Deployment) is the owner's: counted there.
+        List<Exemptions.Exemption> own = exemptions.stream()
+                .filter(exemption -> !owned.inherited().containsKey(exemption.ruleId())).toList();
         return new Decision(workload.reference(), policy.mode(), false, results,
-                judgedInFull ? owned.ownership() : null, notices, exemptions, grant, team);
+                judgedInFull ? owned.ownership() : null, notices, own, grant, team);
     }
 
     /**

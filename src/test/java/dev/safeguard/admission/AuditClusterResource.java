@@ -40,7 +40,26 @@ public class AuditClusterResource extends KubeApiServerResource {
             throw new UncheckedIOException(e);
         }
         return Map.of("safeguard.context.enabled", "true", "safeguard.audit.enabled", "true",
-                "safeguard.audit.interval", "100ms");
+                "safeguard.audit.interval", "100ms", "safeguard.policy.path", teamRoutedPolicy().toString());
+    }
+
+    /** The built-in rules enforced, with the namespace label {@code team} routing metrics and reports. */
+    static Path teamRoutedPolicy() {
+        Path file = Path.of("target", "audit-test-policy.yaml").toAbsolutePath();
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, """
+                    apiVersion: safeguard.dev/v1alpha1
+                    kind: SafeguardPolicy
+                    metadata: {name: audit-test}
+                    spec:
+                      mode: enforce
+                      teamLabel: team
+                    """);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
     }
 
     /** Creates the report CRDs the chart renders with crds.install=true, and waits until they are served. */

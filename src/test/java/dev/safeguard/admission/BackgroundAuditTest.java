@@ -3,6 +3,7 @@ package dev.safeguard.admission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.safeguard.MovableClock;
 import dev.safeguard.SampleManifests;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -11,6 +12,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -31,6 +33,9 @@ class BackgroundAuditTest extends WebhookTestBase {
 
     @Inject
     KubernetesClient client;
+
+    @Inject
+    MovableClock clock;
 
     static boolean apiServerAvailable() {
         var reason = KubeApiServerResource.unavailable();
@@ -141,5 +146,36 @@ class BackgroundAuditTest extends WebhookTestBase {
         assertThat(metrics).containsPattern("(?m)^safeguard_audit_last_full_sync_timestamp_seconds [1-9]");
         assertThat(metrics).containsPattern("(?m)^safeguard_audit_objects [1-9]");
         assertThat(metrics).containsPattern("(?m)^safeguard_audit_report_writes_total\\{result=\"success\"\\} [1-9]");
+    }
+
+    @Test
+    void reportsAndAuditMetricsCarryTheTeamAndAnExemptionIsJudgedAgainWhenItEnds() {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("audit-team")
+                .withLabels(Map.of("team", "payments")).endMetadata().build()).serverSideApply();
+        client.resource(SampleManifests.careless("audit-team", "legacy").replace("metadata: {name: legacy,",
+                "metadata: {annotations: {safeguard.dev/exempt: image-tag, safeguard.dev/exempt-reason: pinned by PLAT-9, "
+                        + "safeguard.dev/exempt-until: '2027-01-10'}, name: legacy,")).create();
+        GenericKubernetesResource report = awaitReport("audit-team", r -> has(r, "image-tag", "legacy", "skip"));
+        assertThat(report.getMetadata().getLabels()).containsEntry("safeguard.dev/team", "payments");
+        String metrics = MetricsScrape.scrape();
+        assertThat(MetricsScrape.value(metrics, "safeguard_audit_violations", "rule=\"replicas-spread\"",
+                "namespace=\"audit-team\"", "team=\"payments\"")).isEqualTo(1);
+        assertThat(MetricsScrape.value(metrics, "safeguard_audit_exemptions", "rule=\"image-tag\"",
+                "namespace=\"audit-team\"", "team=\"payments\"", "state=\"active\"")).isEqualTo(1);
+        assertThat(MetricsScrape.value(metrics, "safeguard_audit_exemption_expiry_timestamp_seconds",
+                "rule=\"image-tag\"", "namespace=\"audit-team\"", "team=\"payments\""))
+                .isEqualTo(Instant.parse("2027-01-10T00:00:00Z").getEpochSecond());
+
+        // Nothing in the cluster changes when an exemption ends: the audit judges the namespace again by itself.
+        clock.set(Instant.parse("2027-01-10T00:00:01Z"));
+        try {
+            awaitReport("audit-team", r -> has(r, "image-tag", "legacy", "fail"));
+            await("the ended exemption counted as expired").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> MetricsScrape.value(MetricsScrape.scrape(), "safeguard_audit_exemptions",
+                            "rule=\"image-tag\"", "namespace=\"audit-team\"", "state=\"expired\"") == 1);
+        } finally {
+            clock.reset();
+        }
     }
 }
