@@ -1,0 +1,188 @@
+package dev.safeguard.helm;
+
+import static dev.safeguard.helm.Chart.AUDIT;
+import static dev.safeguard.helm.Chart.RELEASE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.safeguard.helm.Chart.Render;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The governed-rollout values (issue #13): dated enforcement (rules[].enforceFrom), exemptions that end and who may
+ * grant them (exemptions), per-namespace policy (namespaces) and team routing (teamLabel). Set, they reach the
+ * policy file as written; unset, the policy file is what it was before them; wrong, the schema refuses them.
+ */
+class ChartGovernedRolloutTest {
+
+    static final String FULL = """
+            policy:
+              mode: enforce
+              rules:
+                - id: privileged
+                  action: deny
+                  enforceFrom: "2027-01-15"
+              exemptions:
+                requireExpiry: true
+                maxDays: 90
+                grantors:
+                  users: [alice@example.com]
+                  groups: [platform-admins]
+                  serviceAccounts: [argocd/argocd-application-controller]
+              namespaces:
+                - name: team-a
+                  selector:
+                    matchLabels: {team: a}
+                    matchExpressions:
+                      - {key: kubernetes.io/metadata.name, operator: NotIn, values: [team-a-sandbox]}
+                  mode: enforce
+                  rules:
+                    - id: required-labels
+                      action: deny
+                      enforceFrom: "2027-02-01T09:00:00+01:00"
+                      params: {labels: [cost-center]}
+                - selector:
+                    matchExpressions:
+                      - {key: team, operator: Exists}
+                  mode: audit
+              teamLabel: team
+            """;
+
+    @Test
+    void unsetTheyRenderNothingNew() {
+        JsonNode spec = Chart.render().policy().path("spec");
+        List<String> keys = new ArrayList<>();
+        spec.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).containsExactly("mode", "rules", "customRules", "exclude");
+        // Values equal to the defaults, given explicitly, render nothing either.
+        JsonNode explicit = Chart.render(Map.of(), """
+                policy:
+                  exemptions: {requireExpiry: false, maxDays: null, grantors: {users: [], groups: [], serviceAccounts: []}}
+                  namespaces: []
+                  teamLabel: ""
+                """).policy().path("spec");
+        assertThat(explicit).isEqualTo(spec);
+    }
+
+    @Test
+    void setTheyReachThePolicyFileAsWritten() throws Exception {
+        JsonNode spec = Chart.render(Map.of(), FULL).policy().path("spec");
+        JsonNode values = Chart.YAML.readTree(FULL).path("policy");
+
+        assertThat(spec.path("rules").get(0).path("enforceFrom").isTextual()).isTrue();
+        assertThat(spec.path("rules").get(0).path("enforceFrom").asText()).isEqualTo("2027-01-15");
+        assertThat(spec.path("exemptions")).isEqualTo(values.path("exemptions"));
+        assertThat(spec.path("exemptions").path("maxDays").isIntegralNumber()).isTrue();
+        assertThat(spec.path("namespaces")).isEqualTo(values.path("namespaces"));
+        assertThat(spec.path("namespaces").get(0).path("rules").get(0).path("enforceFrom").asText())
+                .isEqualTo("2027-02-01T09:00:00+01:00");
+        assertThat(spec.path("teamLabel").asText()).isEqualTo("team");
+        assertThat(spec.path("mode").asText()).isEqualTo("enforce");
+    }
+
+    @Test
+    void onlyTheExemptionSettingsGivenAreRendered() {
+        JsonNode exemptions = Chart.render("policy.exemptions.grantors.groups[0]", "platform-admins")
+                .policy().path("spec").path("exemptions");
+        assertThat(exemptions.toString()).isEqualTo("{\"grantors\":{\"groups\":[\"platform-admins\"]}}");
+
+        exemptions = Chart.render("policy.exemptions.maxDays", "30").policy().path("spec").path("exemptions");
+        assertThat(exemptions.toString()).isEqualTo("{\"maxDays\":30}");
+
+        exemptions = Chart.render("policy.exemptions.requireExpiry", "true").policy().path("spec").path("exemptions");
+        assertThat(exemptions.toString()).isEqualTo("{\"requireExpiry\":true}");
+    }
+
+    @Test
+    void anUnquotedDateInAValuesFileStillReachesThePolicyAsTheDate() {
+        JsonNode rule = Chart.render(Map.of(), """
+                policy:
+                  rules:
+                    - {id: privileged, action: deny, enforceFrom: 2027-01-15}
+                """).policy().path("spec").path("rules").get(0);
+        assertThat(rule.path("enforceFrom").asText()).isEqualTo("2027-01-15");
+    }
+
+    @ParameterizedTest(name = "enforceFrom {0} is accepted")
+    @ValueSource(strings = {"2027-01-15", "2027-01-15T00:00:00Z", "2027-01-15T09:30:00+01:00",
+            "2027-01-15T09:30:00.5-05:00", "2028-02-29"})
+    void rfc3339DatesAndDateTimesAreAccepted(String date) {
+        JsonNode rule = Chart.render(Map.of(), """
+                policy:
+                  rules:
+                    - {id: privileged, action: deny, enforceFrom: "%s"}
+                """.formatted(date)).policy().path("spec").path("rules").get(0);
+        assertThat(rule.path("enforceFrom").asText()).isEqualTo(date);
+    }
+
+    @ParameterizedTest(name = "{0}={1} is refused")
+    @CsvSource(delimiter = '|', textBlock = """
+            policy.exemptions.maxDays                      | 0            | /policy/exemptions/maxDays': minimum: got 0, want 1
+            policy.exemptions.maxDays                      | ninety       | /policy/exemptions/maxDays'
+            policy.exemptions.requireExpiry                | yes please   | /policy/exemptions/requireExpiry': got string, want boolean
+            policy.exemptions.expiry                       | true         | additional properties 'expiry' not allowed
+            policy.exemptions.grantors.serviceAccounts[0]  | argocd-application-controller | /policy/exemptions/grantors/serviceAccounts/0'
+            policy.exemptions.grantors.teams[0]            | platform     | additional properties 'teams' not allowed
+            policy.teamLabel                               | team label   | /policy/teamLabel'
+            policy.teamLabels                              | team         | additional properties 'teamLabels' not allowed
+            """)
+    void schemaRefusesWrongExemptionAndTeamSettings(String key, String value, String message) {
+        assertThatThrownBy(() -> Chart.render(key, value))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("values don't meet the specifications of the schema")
+                .hasMessageContaining(message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            enforceFrom in words                | rules: [{id: privileged, action: deny, enforceFrom: next week}]                              | /policy/rules/0/enforceFrom'
+            enforceFrom not a day               | rules: [{id: privileged, action: deny, enforceFrom: "2027-13-01"}]                           | /policy/rules/0/enforceFrom'
+            enforceFrom without an offset       | rules: [{id: privileged, action: deny, enforceFrom: "2027-01-15T09:00:00"}]                  | /policy/rules/0/enforceFrom'
+            enforceFrom with action warn        | rules: [{id: privileged, action: warn, enforceFrom: "2027-01-15"}]                           | /policy/rules/0/action'
+            enforceFrom without an action       | rules: [{id: privileged, enforceFrom: "2027-01-15"}]                                         | /policy/rules/0'
+            a namespaces entry in mode strict   | namespaces: [{selector: {matchLabels: {team: a}}, mode: strict}]                             | /policy/namespaces/0/mode': value must be one of 'audit', 'enforce'
+            a namespaces entry without selector | namespaces: [{name: team-a, mode: enforce}]                                                  | missing property 'selector'
+            a namespaces entry's unknown key    | namespaces: [{selector: {matchLabels: {team: a}}, exclude: {namespaces: [x]}}]               | additional properties 'exclude' not allowed
+            a selector operator Kubernetes lacks | namespaces: [{selector: {matchExpressions: [{key: team, operator: Equals, values: [a]}]}}]  | /policy/namespaces/0/selector/matchExpressions/0/operator'
+            a selector with a typo               | namespaces: [{selector: {matchLabel: {team: a}}}]                                          | additional properties 'matchLabel' not allowed
+            a bad date in a namespaces entry    | namespaces: [{selector: {matchLabels: {team: a}}, rules: [{id: privileged, action: deny, enforceFrom: soon}]}] | /policy/namespaces/0/rules/0/enforceFrom'
+            a typo in a namespaces entry's rule | namespaces: [{selector: {matchLabels: {team: a}}, rules: [{id: privileged, acton: deny}]}]   | additional properties 'acton' not allowed
+            """)
+    void schemaRefusesWrongDatesAndNamespaceEntries(String what, String policy, String message) {
+        assertThatThrownBy(() -> Chart.render(Map.of(), "policy:\n  " + policy + "\n"))
+                .as(what)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("values don't meet the specifications of the schema")
+                .hasMessageContaining(message);
+    }
+
+    /**
+     * Namespace labels (per-namespace policy, team routing) come from a watch of Namespaces in the webhook and in
+     * the audit: both ClusterRoles must let them list and watch them, whatever else is configured.
+     */
+    @ParameterizedTest(name = "context.enabled={0}")
+    @ValueSource(strings = {"true", "false"})
+    void theWebhookAndTheAuditMayWatchNamespaces(String context) {
+        Render render = Chart.render(Map.of("context.enabled", context), FULL);
+        for (String role : List.of(RELEASE, AUDIT)) {
+            boolean granted = false;
+            for (JsonNode rule : render.named("ClusterRole", role).path("rules")) {
+                List<String> groups = ChartRenderTest.strings(rule.path("apiGroups"));
+                List<String> resources = ChartRenderTest.strings(rule.path("resources"));
+                List<String> verbs = ChartRenderTest.strings(rule.path("verbs"));
+                if (groups.contains("") && resources.contains("namespaces") && !rule.has("resourceNames")
+                        && verbs.containsAll(List.of("get", "list", "watch"))) {
+                    granted = true;
+                }
+            }
+            assertThat(granted).as("ClusterRole %s gets, lists and watches namespaces", role).isTrue();
+        }
+    }
+}
