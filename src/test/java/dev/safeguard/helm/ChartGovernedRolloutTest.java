@@ -7,9 +7,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.safeguard.helm.Chart.Render;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -161,6 +165,29 @@ class ChartGovernedRolloutTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("values don't meet the specifications of the schema")
                 .hasMessageContaining(message);
+    }
+
+    /** The Helm values of each step of the worked rollout in docs/operations.md are values the chart takes. */
+    @Test
+    void theWorkedRolloutInTheOperatorsGuideRenders() throws Exception {
+        String guide = Files.readString(Path.of("docs/operations.md"));
+        int start = guide.indexOf("### Team by team: a governed rollout");
+        assertThat(start).as("the section in docs/operations.md").isNotNegative();
+        String section = guide.substring(start, guide.indexOf("\n## ", start));
+        Matcher block = Pattern.compile("```yaml\n(policy:\n.*?)```", Pattern.DOTALL).matcher(section);
+        List<JsonNode> specs = new ArrayList<>();
+        while (block.find()) {
+            specs.add(Chart.render(Map.of(), block.group(1)).policy().path("spec"));
+        }
+        assertThat(specs).as("the values of steps 1, 3 and 4").hasSize(3);
+        assertThat(specs).allSatisfy(spec -> assertThat(spec.path("teamLabel").asText()).isEqualTo("team"));
+        JsonNode teamA = specs.get(1).path("namespaces").get(0);
+        assertThat(specs.get(1).path("mode").asText()).isEqualTo("audit");
+        assertThat(teamA.path("mode").asText()).isEqualTo("enforce");
+        assertThat(teamA.path("rules")).as("every deny rule of the pack dated").hasSize(10)
+                .allSatisfy(rule -> assertThat(rule.path("enforceFrom").asText()).matches("2027-0[23]-01"));
+        assertThat(specs.get(2).path("mode").asText()).isEqualTo("enforce");
+        assertThat(specs.get(2).path("rules").get(0).path("enforceFrom").asText()).isEqualTo("2027-05-01");
     }
 
     /**
