@@ -167,6 +167,35 @@ class ChartGovernedRolloutTest {
                 .hasMessageContaining(message);
     }
 
+    /**
+     * NOTES.txt must not say "Nothing is rejected" without saying that a namespaces entry may enforce, and tells
+     * the dates the policy has scheduled.
+     */
+    @Test
+    void notesTellThePerNamespacePolicyAndTheScheduledDates() throws Exception {
+        Path values = Files.createTempFile("governed-rollout", ".yaml");
+        values.toFile().deleteOnExit();
+        Files.writeString(values, FULL.replace("mode: enforce\n  rules:", "mode: audit\n  rules:"));
+        var install = Chart.helm().install().withName(Chart.RELEASE).withNamespace(Chart.NAMESPACE)
+                .withKubeVersion(Chart.KUBE_VERSION).dryRun().withDryRunOption(com.marcnuri.helm.DryRun.CLIENT)
+                .clientOnly().withValuesFile(values);
+        String output = install.call().getOutput();
+        String notes = output.substring(output.indexOf("NOTES:"));
+        assertThat(notes).contains("Policy mode: AUDIT (namespaces no entry below matches)")
+                .contains("team-a: mode ENFORCE, selector {\"matchExpressions\"")
+                .contains("namespaces[1]: mode AUDIT, selector {\"matchExpressions\":[{\"key\":\"team\",\"operator\":\"Exists\"}]}")
+                .contains("privileged from 2027-01-15 (cluster)")
+                .contains("required-labels from 2027-02-01T09:00:00+01:00 (team-a)")
+                .contains("ending on a date (required by this policy): safeguard.dev/exempt-until")
+                .contains("granted only by: users [\"alice@example.com\"], groups [\"platform-admins\"], "
+                        + "service accounts [\"argocd/argocd-application-controller\"]");
+
+        String plain = ChartValuesTest.notes(Map.of());
+        assertThat(plain).contains("Policy mode: AUDIT\n")
+                .contains("ending on a date (optional): safeguard.dev/exempt-until")
+                .doesNotContain("Per-namespace policy", "Scheduled enforcement", "granted only by");
+    }
+
     /** The Helm values of each step of the worked rollout in docs/operations.md are values the chart takes. */
     @Test
     void theWorkedRolloutInTheOperatorsGuideRenders() throws Exception {
