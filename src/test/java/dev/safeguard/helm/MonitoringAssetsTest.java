@@ -45,7 +45,11 @@ class MonitoringAssetsTest {
             "safeguard_audit_last_full_sync_timestamp_seconds", "safeguard_audit_report_writes_total",
             // the review path and TLS
             "safeguard_admission_internal_errors_total", "safeguard_admission_input_limit_exceeded_total",
-            "safeguard_admission_in_flight", "safeguard_tls_reloads_total", "safeguard_tls_cert_expiry_seconds");
+            "safeguard_admission_in_flight", "safeguard_tls_reloads_total", "safeguard_tls_cert_expiry_seconds",
+            // governed rollout (issue #13): dated enforcement, exemptions that end, who may grant them
+            "safeguard_exemptions_expired_total", "safeguard_exemption_grants_total",
+            "safeguard_policy_scheduled_enforcement_timestamp_seconds",
+            "safeguard_audit_exemptions", "safeguard_audit_exemption_expiry_timestamp_seconds");
 
     /** The scrape jobs the chart's ServiceMonitor makes: the webhook's Service and the audit's (their name label). */
     static final Set<String> JOBS = Set.of("kube-safeguard", "kube-safeguard-audit");
@@ -107,7 +111,7 @@ class MonitoringAssetsTest {
                 .anyMatch(e -> e.contains("safeguard_admission_rejections_total") && e.contains("by (rule, namespace)"));
         assertThat(expressions).as("would-denies in audit mode")
                 .anyMatch(e -> e.contains("decision=\"would_deny\""))
-                .anyMatch(e -> e.contains("safeguard_rule_violations_total{action=\"deny\",mode=\"audit\"}"));
+                .anyMatch(e -> e.contains("safeguard_rule_violations_total{action=\"deny\",mode=\"audit\",team=~\"$team\"}"));
         assertThat(expressions).as("request rate by decision")
                 .anyMatch(e -> e.contains("sum by (decision) (rate(safeguard_admission_requests_total"));
         for (String quantile : List.of("0.50", "0.95", "0.99")) {
@@ -134,8 +138,8 @@ class MonitoringAssetsTest {
             panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
         }
         assertThat(rows).contains("Background audit", "Enforcement readiness");
-        assertThat(expressions).as("standing violations by rule and namespace, in the selected namespaces")
-                .anyMatch(e -> e.contains("sum by (rule, namespace) (safeguard_audit_violations{namespace=~\"$namespace\"})"));
+        assertThat(expressions).as("standing violations by rule and namespace, in the selected namespaces and teams")
+                .anyMatch(e -> e.contains("sum by (rule, namespace) (safeguard_audit_violations{namespace=~\"$namespace\",team=~\"$team\"})"));
         assertThat(expressions).as("the audit is up").anyMatch(e -> e.contains("up{job=\"kube-safeguard-audit\"}"));
         assertThat(expressions).as("when the last full scan ended (Unix seconds, shown from now)")
                 .anyMatch(e -> e.equals("max(safeguard_audit_last_full_sync_timestamp_seconds > 0) * 1000"));
@@ -169,8 +173,8 @@ class MonitoringAssetsTest {
             """)
     void dashboardShowsEnforcementReadiness(String by) throws Exception {
         JsonNode dashboard = Chart.JSON.readTree(DASHBOARD.toFile());
-        String standing = "sum by (" + by + ") (safeguard_audit_violations{action=\"deny\",namespace=~\"$namespace\"})";
-        String wouldDeny = "sum by (" + by + ") (increase(safeguard_admission_would_denials_total{namespace=~\"$namespace\"}[24h]))";
+        String standing = "sum by (" + by + ") (safeguard_audit_violations{action=\"deny\",namespace=~\"$namespace\",team=~\"$team\"})";
+        String wouldDeny = "sum by (" + by + ") (increase(safeguard_admission_would_denials_total{namespace=~\"$namespace\",team=~\"$team\"}[24h]))";
         JsonNode table = null;
         for (JsonNode panel : dashboard.path("panels")) {
             List<String> expressions = new ArrayList<>();
@@ -194,6 +198,73 @@ class MonitoringAssetsTest {
         assertThat(table.path("description").asText()).contains("ready to enforce").contains("both counts are zero");
         assertThat(table.toString()).contains("\"merge\"", "Standing violations (deny)", "Would-denies (24 h)",
                 "Ready to enforce");
+    }
+
+    /** The metrics that carry the team label (the value of the namespace label the policy's teamLabel names). */
+    static final Set<String> TEAM_LABELLED = Set.of("safeguard_admission_rejections_total",
+            "safeguard_admission_would_denials_total", "safeguard_rule_violations_total", "safeguard_exemptions_total",
+            "safeguard_exemptions_expired_total", "safeguard_exemption_grants_total", "safeguard_audit_violations",
+            "safeguard_audit_exemptions", "safeguard_audit_exemption_expiry_timestamp_seconds");
+
+    @Test
+    void everyPanelOfATeamLabelledMetricFollowsTheTeamVariable() throws Exception {
+        JsonNode dashboard = Chart.JSON.readTree(DASHBOARD.toFile());
+        JsonNode team = null;
+        for (JsonNode variable : dashboard.path("templating").path("list")) {
+            if (variable.path("name").asText().equals("team")) {
+                team = variable;
+            }
+        }
+        assertThat(team).as("a team variable").isNotNull();
+        assertThat(team.path("query").path("query").asText()).startsWith("label_values(").endsWith(", team)")
+                .contains("safeguard_audit_violations", "safeguard_admission_would_denials_total");
+        assertThat(team.path("includeAll").asBoolean()).isTrue();
+        assertThat(team.path("allValue").asText()).as("All also matches series without a team").isEqualTo(".*");
+
+        List<String> unfiltered = new ArrayList<>();
+        int filtered = 0;
+        Pattern selector = Pattern.compile("\\b(safeguard_[a-z_]+)(\\{[^}]*\\})?");
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                Matcher matcher = selector.matcher(target.path("expr").asText());
+                while (matcher.find()) {
+                    if (!TEAM_LABELLED.contains(matcher.group(1))) {
+                        continue;
+                    }
+                    if (matcher.group(2) != null && matcher.group(2).contains("team=~\"$team\"")) {
+                        filtered++;
+                    } else {
+                        unfiltered.add(panel.path("title").asText() + ": " + matcher.group());
+                    }
+                }
+            }
+        }
+        assertThat(unfiltered).as("team-labelled metrics not filtered by $team").isEmpty();
+        assertThat(filtered).isGreaterThan(20);
+    }
+
+    @Test
+    void dashboardShowsScheduledEnforcementsAndExemptionsEndingInDays() throws Exception {
+        JsonNode dashboard = Chart.JSON.readTree(DASHBOARD.toFile());
+        Map<String, List<String>> tables = new TreeMap<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            if (panel.path("type").asText().equals("table")) {
+                List<String> expressions = new ArrayList<>();
+                panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
+                tables.put(panel.path("title").asText(), expressions);
+            }
+        }
+        assertThat(tables.get("Scheduled enforcements")).as("the date and the days until it, per rule and scope")
+                .containsExactly(
+                        "min by (rule, scope) (safeguard_policy_scheduled_enforcement_timestamp_seconds) * 1000",
+                        "(min by (rule, scope) (safeguard_policy_scheduled_enforcement_timestamp_seconds) - time()) / 86400");
+        assertThat(tables.get("Exemptions ending")).as("the end and the days left, per team, namespace and rule")
+                .hasSize(2)
+                .allMatch(e -> e.contains("min by (team, namespace, rule) (safeguard_audit_exemption_expiry_timestamp_seconds{"))
+                .anyMatch(e -> e.endsWith(" - time()) / 86400"));
+        assertThat(tables.get("Standing violations of rules with a scheduled enforcement")).singleElement()
+                .satisfies(e -> assertThat(e).contains("safeguard_audit_violations{action=\"deny\"", "and on (rule)",
+                        "safeguard_policy_scheduled_enforcement_timestamp_seconds - time() > 0"));
     }
 
     private static void assertNoOverlap(List<JsonNode> panels) {
@@ -265,12 +336,50 @@ class MonitoringAssetsTest {
         // No alert on the age of the last full scan: the audit scans in full only at start and after a policy
         // change, then follows changes; an old full scan is the normal state.
         assertThat(alerts).containsOnlyKeys("KubeSafeguardAuditDown", "KubeSafeguardAuditNotSynced",
-                "KubeSafeguardAuditReportWritesFailing");
+                "KubeSafeguardAuditReportWritesFailing", "KubeSafeguardEnforcementStartsSoon",
+                "KubeSafeguardExemptionExpiringSoon");
         assertThat(alerts.get("KubeSafeguardAuditDown")).isEqualTo("absent(up{job=\"kube-safeguard-audit\"} == 1)");
         assertThat(alerts.get("KubeSafeguardAuditNotSynced")).contains("up{job=\"kube-safeguard-audit\"}")
                 .contains("unless").contains("safeguard_audit_last_full_sync_timestamp_seconds > 0");
         assertThat(alerts.get("KubeSafeguardAuditReportWritesFailing"))
                 .contains("safeguard_audit_report_writes_total{result=\"failure\"}");
+    }
+
+    /**
+     * The governed rollout warns a team ahead of time: a dated enforcement that starts within 7 days where objects
+     * still violate the rule, and an exemption that ends within 7 days. Both carry the team label, so Alertmanager
+     * can route them to the team, and the namespace and rule, so the team knows what to fix.
+     */
+    @Test
+    void rolloutAlertsWarnTheTeamAWeekAhead() throws Exception {
+        JsonNode rule = Chart.YAML.readTree(ALERTS.toFile());
+        Map<String, JsonNode> alerts = new TreeMap<>();
+        for (JsonNode group : rule.path("spec").path("groups")) {
+            group.path("rules").forEach(a -> alerts.put(a.path("alert").asText(), a));
+        }
+        JsonNode expiring = alerts.get("KubeSafeguardExemptionExpiringSoon");
+        assertThat(expiring).isNotNull();
+        assertThat(expiring.path("expr").asText()).isEqualTo(
+                "min by (rule, namespace, team) (safeguard_audit_exemption_expiry_timestamp_seconds) - time() < 7 * 86400");
+
+        JsonNode starting = alerts.get("KubeSafeguardEnforcementStartsSoon");
+        assertThat(starting).isNotNull();
+        String expr = starting.path("expr").asText();
+        assertThat(expr).as("objects that violate the rule at deny level now, by the labels a route needs")
+                .contains("sum by (rule, namespace, team) (safeguard_audit_violations{action=\"deny\"})");
+        assertThat(expr).as("joined on the rule with a scheduled enforcement in the next 7 days, not one in the past")
+                .contains("and on (rule)")
+                .contains("safeguard_policy_scheduled_enforcement_timestamp_seconds - time() > 0 < 7 * 86400");
+
+        for (JsonNode alert : List.of(expiring, starting)) {
+            String name = alert.path("alert").asText();
+            assertThat(alert.path("labels").path("severity").asText()).as(name).isEqualTo("warning");
+            String text = alert.path("annotations").toString();
+            assertThat(text).as("%s names the team, the namespace and the rule", name)
+                    .contains("$labels.team", "$labels.namespace", "$labels.rule");
+        }
+        assertThat(expiring.path("annotations").path("description").asText()).contains("exempt-until", "maxDays");
+        assertThat(starting.path("annotations").path("description").asText()).contains("enforceFrom", "exempt");
     }
 
     static Set<String> metricNames(String text) {
