@@ -165,7 +165,7 @@ final class ReadinessCommand implements Callable<Integer> {
         out.println();
         out.println(ready.isEmpty() ? "No rule is ready to deny everywhere yet."
                 : "Ready to deny everywhere today (nothing would be denied): " + String.join(", ", ready));
-        List<Policy.ScheduledEnforcement> scheduled = policy.scheduledEnforcements();
+        List<Policy.ScheduledEnforcement> scheduled = policy.withMode(Mode.ENFORCE).scheduledEnforcements();
         if (!scheduled.isEmpty()) {
             out.println();
             out.println("Scheduled enforcement (enforceFrom):");

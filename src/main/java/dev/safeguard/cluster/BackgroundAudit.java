@@ -7,6 +7,7 @@ import dev.safeguard.rules.Decision;
 import dev.safeguard.rules.ObjectTree;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.Exemptions;
+import dev.safeguard.rules.NamespacePolicy;
 import dev.safeguard.rules.PolicyEngine;
 import dev.safeguard.rules.RuleEngine;
 import dev.safeguard.rules.RuleResult;
@@ -425,8 +426,10 @@ public class BackgroundAudit {
                     }
                 }
             }
-            String team = namespace.equals(CLUSTER) ? "" : policy.team(namespaceLabels(namespace));
-            metrics.violations(namespace, team, violations);
+            Map<String, Object> labels = namespace.equals(CLUSTER) ? Map.of() : namespaceLabels(namespace);
+            String team = policy.team(labels);
+            NamespacePolicy entry = namespace.equals(CLUSTER) ? null : policy.namespaceEntry(labels);
+            metrics.violations(namespace, team, entry == null ? Policy.CLUSTER_SCOPE : entry.name(), violations);
             metrics.exemptions(namespace, team, exemptions);
             Map<String, Object> document = judged.isEmpty() ? null : AuditReport.document(format,
                     namespace.equals(CLUSTER) ? null : namespace, policy.name(), team, findings, passes, maxResults);

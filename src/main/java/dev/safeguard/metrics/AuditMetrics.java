@@ -47,14 +47,18 @@ public class AuditMetrics {
         objects.set(count);
     }
 
-    /** The standing violations of one namespace, by (rule, action), replacing what it had; team is its team label. */
-    public void violations(String namespace, String team, Map<Map.Entry<String, String>, Long> byRuleAndAction) {
+    /**
+     * The standing violations of one namespace, by (rule, action), replacing what it had; team is the namespace's team,
+     * scope the policy that governs it (cluster, or the name of the namespaces entry that selects it).
+     */
+    public void violations(String namespace, String team, String scope,
+            Map<Map.Entry<String, String>, Long> byRuleAndAction) {
         String label = namespace == null ? "" : namespace;
         Map<Tags, Long> values = new HashMap<>();
         byRuleAndAction.forEach((ruleAndAction, count) -> values.put(Tags.of("rule", ruleAndAction.getKey(),
-                "namespace", label, "action", ruleAndAction.getValue(), "team", team), count));
+                "namespace", label, "action", ruleAndAction.getValue(), "team", team, "scope", scope), count));
         replace("safeguard.audit.violations", "Violations standing in the cluster now, by rule, namespace, the rule's "
-                + "action and the namespace's team", label, values);
+                + "action, the namespace's team and the scope of the policy governing it", label, values);
     }
 
     /**

@@ -115,11 +115,18 @@ public record Policy(String name, String version, Mode mode, RuleSet rules, Set<
     public record ScheduledEnforcement(String ruleId, String scope, Instant enforceFrom) {
     }
 
-    /** Every dated deny, in the policy's own rules ({@value #CLUSTER_SCOPE}) and in each namespace entry. */
+    /**
+     * Every dated deny that will deny: in the policy's own rules ({@value #CLUSTER_SCOPE}) and in each namespace entry
+     * (which carries the policy's dates unless it overrides them), where the mode is enforce (in audit mode a date
+     * changes nothing).
+     */
     public List<ScheduledEnforcement> scheduledEnforcements() {
         List<ScheduledEnforcement> scheduled = new ArrayList<>();
-        addScheduled(scheduled, CLUSTER_SCOPE, rules);
-        namespaces.forEach(entry -> addScheduled(scheduled, entry.name(), entry.rules()));
+        if (mode == Mode.ENFORCE) {
+            addScheduled(scheduled, CLUSTER_SCOPE, rules);
+        }
+        namespaces.stream().filter(entry -> entry.mode() == Mode.ENFORCE)
+                .forEach(entry -> addScheduled(scheduled, entry.name(), entry.rules()));
         return scheduled;
     }
 

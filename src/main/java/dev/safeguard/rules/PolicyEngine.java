@@ -133,10 +133,14 @@ public final class PolicyEngine {
         return result.disposed(disposition, false);
     }
 
-    /** The namespace's labels from the context source, with the name label every namespace carries. */
+    /**
+     * The namespace's labels from the context source, with the name label every namespace carries. An object of no
+     * known namespace (a manifest without one) gets what the source says of the unknown namespace: in {@code check},
+     * the {@code --namespace-labels}.
+     */
     private static Map<String, ?> namespaceLabels(String namespace, RelatedObjects related) {
         if (namespace == null || namespace.isEmpty()) {
-            return Map.of();
+            return related.namespaceLabels(null);
         }
         Map<String, Object> labels = new HashMap<>(related.namespaceLabels(namespace));
         labels.put(Policy.NAMESPACE_NAME_LABEL, namespace);

@@ -215,6 +215,10 @@ public final class PolicyLoader {
             NamespaceSpec spec = list.get(i);
             String where = "spec.namespaces[" + i + "]";
             String name = spec.name() == null || spec.name().isBlank() ? "namespaces[" + i + "]" : spec.name().strip();
+            if (name.equals(Policy.CLUSTER_SCOPE)) {
+                throw new RuleLoadException(source, null, where + ".name: '" + Policy.CLUSTER_SCOPE + "' is the scope of "
+                        + "the policy's own rules in metrics; choose another name");
+            }
             if (!names.add(name)) {
                 throw new RuleLoadException(source, null, where + ".name: '" + name + "' names another entry too");
             }

@@ -58,7 +58,8 @@ public interface RelatedObjects {
 
     /**
      * The labels of the namespace called {@code namespace}, as its Namespace object carries them; empty when the
-     * source does not know it. The engine adds {@value Policy#NAMESPACE_NAME_LABEL} itself.
+     * source does not know it. The engine adds {@value Policy#NAMESPACE_NAME_LABEL} itself. {@code namespace} is null
+     * for an object whose namespace is not known.
      */
     default Map<String, ?> namespaceLabels(String namespace) {
         return Map.of();

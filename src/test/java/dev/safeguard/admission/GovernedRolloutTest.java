@@ -143,8 +143,12 @@ class GovernedRolloutTest extends WebhookTestBase {
         clock.set(JAN_3);
         assertThat(post(exempted).path("allowed").asBoolean()).isTrue();
 
+        double expiredBefore = MetricsScrape.value(MetricsScrape.scrape(), "safeguard_exemptions_expired_total",
+                "rule=\"image-tag\"", "team=\"team-a\"");
         clock.set(Instant.parse("2027-01-10T00:00:00Z"));
         JsonNode expired = post(exempted);
+        assertThat(MetricsScrape.value(MetricsScrape.scrape(), "safeguard_exemptions_expired_total",
+                "rule=\"image-tag\"", "team=\"team-a\"")).isEqualTo(expiredBefore + 1);
         assertThat(expired.path("allowed").asBoolean()).isFalse();
         assertThat(expired.path("status").path("message").asText())
                 .contains("[image-tag] no version tag")

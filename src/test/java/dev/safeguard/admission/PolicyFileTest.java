@@ -160,8 +160,11 @@ class PolicyFileTest extends WebhookTestBase {
         }
         // Series this webhook (no cluster here) cannot produce; the tests that produce them assert them:
         // inherited verdicts need owner lookups (ContextLookupsTest), safeguard_audit_* come from the audit pod
-        // (BackgroundAuditTest).
+        // (BackgroundAuditTest); grants, ended exemptions and dated denies need a policy that has them
+        // (GovernedRolloutTest).
         exported.add("safeguard_inherited_violations_total");
+        exported.addAll(List.of("safeguard_exemption_grants_total", "safeguard_exemptions_expired_total",
+                "safeguard_policy_scheduled_enforcement_timestamp_seconds"));
         for (Path asset : List.of(Path.of("deploy/grafana/kube-safeguard-dashboard.json"),
                 Path.of("deploy/prometheus/alerts.yaml"))) {
             Set<String> used = new TreeSet<>();

@@ -1,5 +1,14 @@
 package dev.safeguard.helm;
 
+import static org.assertj.core.api.Assertions.tuple;
+import dev.safeguard.rules.ExemptionPolicy;
+import dev.safeguard.rules.Mode;
+import dev.safeguard.rules.NamespacePolicy;
+import dev.safeguard.rules.Policy;
+import dev.safeguard.rules.PolicyLoader;
+import dev.safeguard.rules.RuleCompiler;
+import dev.safeguard.rules.RuleLoader;
+import java.time.Instant;
 import static dev.safeguard.helm.Chart.AUDIT;
 import static dev.safeguard.helm.Chart.RELEASE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,6 +98,27 @@ class ChartGovernedRolloutTest {
                 .isEqualTo("2027-02-01T09:00:00+01:00");
         assertThat(spec.path("teamLabel").asText()).isEqualTo("team");
         assertThat(spec.path("mode").asText()).isEqualTo("enforce");
+    }
+
+    /** What the chart renders is what the webhook loads: dates, exemption settings, namespace entries, team label. */
+    @Test
+    void theRenderedPolicyLoadsWithEverySettingInPlace() throws Exception {
+        RuleLoader rules = new RuleLoader(new RuleCompiler());
+        Policy policy = new PolicyLoader(rules, rules.loadBuiltInPack()).parse("chart policy.yaml",
+                Chart.render(Map.of(), FULL).named("ConfigMap", RELEASE + "-policy").path("data").path("policy.yaml")
+                        .asText());
+        // team-a carries the policy's date for privileged; the audit-mode entry schedules nothing.
+        assertThat(policy.scheduledEnforcements()).containsExactlyInAnyOrder(
+                new Policy.ScheduledEnforcement("privileged", Policy.CLUSTER_SCOPE, Instant.parse("2027-01-15T00:00:00Z")),
+                new Policy.ScheduledEnforcement("privileged", "team-a", Instant.parse("2027-01-15T00:00:00Z")),
+                new Policy.ScheduledEnforcement("required-labels", "team-a", Instant.parse("2027-02-01T08:00:00Z")));
+        assertThat(policy.exemptions()).isEqualTo(new ExemptionPolicy(true, 90, new ExemptionPolicy.Grantors(
+                List.of("alice@example.com"), List.of("platform-admins"), List.of("argocd/argocd-application-controller"))));
+        assertThat(policy.namespaces()).extracting(NamespacePolicy::name, NamespacePolicy::mode)
+                .containsExactly(tuple("team-a", Mode.ENFORCE), tuple("namespaces[1]", Mode.AUDIT));
+        assertThat(policy.namespaceEntry(Map.of("team", "a", "kubernetes.io/metadata.name", "team-a-sandbox")).name())
+                .isEqualTo("namespaces[1]");
+        assertThat(policy.teamLabel()).isEqualTo("team");
     }
 
     @Test

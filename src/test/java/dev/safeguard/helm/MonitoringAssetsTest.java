@@ -263,7 +263,7 @@ class MonitoringAssetsTest {
                 .allMatch(e -> e.contains("min by (team, namespace, rule) (safeguard_audit_exemption_expiry_timestamp_seconds{"))
                 .anyMatch(e -> e.endsWith(" - time()) / 86400"));
         assertThat(tables.get("Standing violations of rules with a scheduled enforcement")).singleElement()
-                .satisfies(e -> assertThat(e).contains("safeguard_audit_violations{action=\"deny\"", "and on (rule)",
+                .satisfies(e -> assertThat(e).contains("safeguard_audit_violations{action=\"deny\"", "and on (rule, scope)",
                         "safeguard_policy_scheduled_enforcement_timestamp_seconds - time() > 0"));
     }
 
@@ -366,9 +366,10 @@ class MonitoringAssetsTest {
         assertThat(starting).isNotNull();
         String expr = starting.path("expr").asText();
         assertThat(expr).as("objects that violate the rule at deny level now, by the labels a route needs")
-                .contains("sum by (rule, namespace, team) (safeguard_audit_violations{action=\"deny\"})");
-        assertThat(expr).as("joined on the rule with a scheduled enforcement in the next 7 days, not one in the past")
-                .contains("and on (rule)")
+                .contains("sum by (rule, namespace, team, scope) (safeguard_audit_violations{action=\"deny\"})");
+        assertThat(expr).as("joined on the rule and the scope (the policy governing the namespace) with a scheduled "
+                + "enforcement in the next 7 days, not one in the past")
+                .contains("and on (rule, scope)")
                 .contains("safeguard_policy_scheduled_enforcement_timestamp_seconds - time() > 0 < 7 * 86400");
 
         for (JsonNode alert : List.of(expiring, starting)) {
