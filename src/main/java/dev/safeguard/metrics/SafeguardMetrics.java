@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
 
 /**
  * Every safeguard_* metric, in one place so names and labels stay consistent with the dashboard, the
@@ -38,8 +37,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class SafeguardMetrics {
-
-    private static final Logger LOG = Logger.getLogger(SafeguardMetrics.class);
 
     /** Label value when the namespace label is switched off or the object has no namespace. */
     static final String NO_NAMESPACE = "";
