@@ -1,6 +1,7 @@
 package dev.safeguard.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,9 +15,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -167,8 +173,35 @@ class GovernedRolloutTest extends WebhookTestBase {
                 + "grant exemptions (safeguard.dev/exempt, safeguard.dev/exempt-reason, safeguard.dev/exempt-until): "
                 + "only groups [platform-admins] may");
 
-        JsonNode carol = post(createAs(latest("team-a", EXEMPT_UNTIL_JAN_10), "carol@example.com", "platform-admins"));
-        assertThat(carol.path("allowed").asBoolean()).isTrue();
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(String.format(record.getMessage(), record.getParameters() == null ? new Object[0]
+                        : record.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger handlerLog = Logger.getLogger(AdmissionHandler.class.getName());
+        handlerLog.addHandler(capture);
+        try {
+            JsonNode carol = post(createAs(latest("team-a", EXEMPT_UNTIL_JAN_10), "carol@example.com",
+                    "platform-admins"));
+            assertThat(carol.path("allowed").asBoolean()).isTrue();
+            // Logged once the answer went out, on the review's worker.
+            await("the grant logged with the requesting user").atMost(Duration.ofSeconds(5))
+                    .until(() -> logged.stream().anyMatch(line -> line.startsWith("EXEMPTION GRANTED CREATE "
+                            + "Deployment team-a/web by carol@example.com: {safeguard.dev/exempt=image-tag")));
+        } finally {
+            handlerLog.removeHandler(capture);
+        }
 
         String metrics = MetricsScrape.scrape();
         assertThat(MetricsScrape.value(metrics, "safeguard_exemption_grants_total", "outcome=\"refused\"",
