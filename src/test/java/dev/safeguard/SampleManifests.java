@@ -1,5 +1,7 @@
 package dev.safeguard;
 
+import java.util.Map;
+
 /** The Deployments the webhook and end-to-end tests send, as a user would write them. */
 public final class SampleManifests {
 
@@ -61,5 +63,36 @@ public final class SampleManifests {
                           image: shop/api:latest
                           livenessProbe:
                 """.replace("NAMESPACE", namespace).replace("NAME", name);
+    }
+
+    /**
+     * A one-replica Deployment "web" pinned to :latest: image-tag (deny) is its only deny-level violation, so dates,
+     * exemptions and namespace policies of that one rule decide whether it is admitted.
+     *
+     * @param annotations metadata.annotations (exemptions), none when empty
+     */
+    public static String onlyImageTagDenied(String namespace, Map<String, String> annotations) {
+        StringBuilder flow = new StringBuilder();
+        annotations.forEach((key, value) -> flow.append(flow.isEmpty() ? "" : ", ").append(key).append(": '")
+                .append(value.replace("'", "''")).append("'"));
+        return """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: web
+                  namespace: %s
+                  annotations: {%s}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers:
+                        - name: web
+                          image: registry.example.com/web:latest
+                          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+                          resources: {requests: {cpu: 100m, memory: 128Mi}}
+                """.formatted(namespace, flow);
     }
 }

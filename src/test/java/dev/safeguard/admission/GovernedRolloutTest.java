@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.safeguard.MovableClock;
+import dev.safeguard.SampleManifests;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -82,31 +83,12 @@ class GovernedRolloutTest extends WebhookTestBase {
         clock.reset();
     }
 
-    /** A Deployment pinned to :latest (image-tag) and otherwise free of deny-level violations. */
-    static String latest(String namespace, String annotations) {
-        return """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: web
-                  namespace: %s
-                  annotations: {%s}
-                spec:
-                  replicas: 1
-                  selector: {matchLabels: {app: web}}
-                  template:
-                    metadata: {labels: {app: web}}
-                    spec:
-                      containers:
-                        - name: web
-                          image: registry.example.com/web:latest
-                          readinessProbe: {httpGet: {path: /ready, port: 8080}}
-                          resources: {requests: {cpu: 100m, memory: 128Mi}}
-                """.formatted(namespace, annotations);
+    static String latest(String namespace, Map<String, String> annotations) {
+        return SampleManifests.onlyImageTagDenied(namespace, annotations);
     }
 
-    static final String EXEMPT_UNTIL_JAN_10 = "safeguard.dev/exempt: image-tag, safeguard.dev/exempt-reason: INC-42 "
-            + "pinned by the vendor, safeguard.dev/exempt-until: '2027-01-10'";
+    static final Map<String, String> EXEMPT_UNTIL_JAN_10 = Map.of("safeguard.dev/exempt", "image-tag",
+            "safeguard.dev/exempt-reason", "INC-42 pinned by the vendor", "safeguard.dev/exempt-until", "2027-01-10");
 
     /** A CREATE by {@code username} in {@code groups}. */
     static String createAs(String manifest, String username, String... groups) {
@@ -120,13 +102,13 @@ class GovernedRolloutTest extends WebhookTestBase {
     @Test
     void aDatedDenyIsAWarningNamingItsDateUntilItAndADenialFromIt() {
         clock.set(JAN_3);
-        JsonNode before = post(Reviews.create(latest("shop", "")));
+        JsonNode before = post(Reviews.create(latest("shop", Map.of())));
         assertThat(before.path("allowed").asBoolean()).isTrue();
         assertThat(texts(before.path("warnings"))).anyMatch(warning -> warning.startsWith(
                 "[image-tag] (would deny; denied from 2027-01-15, in 12 days) no version tag"));
 
         clock.set(JAN_15);
-        JsonNode from = post(Reviews.create(latest("shop", "")));
+        JsonNode from = post(Reviews.create(latest("shop", Map.of())));
         assertThat(from.path("allowed").asBoolean()).isFalse();
         assertThat(from.path("status").path("message").asText()).contains("[image-tag] no version tag");
     }
@@ -134,10 +116,10 @@ class GovernedRolloutTest extends WebhookTestBase {
     @Test
     void twoNamespacesWithDifferentPoliciesAnswerTheSameDeploymentDifferently() {
         clock.set(JAN_3);
-        JsonNode teamA = post(Reviews.create(latest("team-a", "")));
+        JsonNode teamA = post(Reviews.create(latest("team-a", Map.of())));
         assertThat(teamA.path("allowed").asBoolean()).isFalse();
 
-        JsonNode teamB = post(Reviews.create(latest("team-b", "")));
+        JsonNode teamB = post(Reviews.create(latest("team-b", Map.of())));
         assertThat(teamB.path("allowed").asBoolean()).isTrue();
         assertThat(texts(teamB.path("warnings"))).anyMatch(warning -> warning.startsWith(
                 "[image-tag] (audit mode, would deny) no version tag"));
@@ -213,8 +195,8 @@ class GovernedRolloutTest extends WebhookTestBase {
     @Test
     void metricsCarryTheTeamAndTheScheduledEnforcement() {
         clock.set(JAN_3);
-        post(Reviews.create(latest("team-a", "")));
-        post(Reviews.create(latest("team-b", "")));
+        post(Reviews.create(latest("team-a", Map.of())));
+        post(Reviews.create(latest("team-b", Map.of())));
         String metrics = MetricsScrape.scrape();
         assertThat(MetricsScrape.value(metrics, "safeguard_admission_rejections_total", "rule=\"image-tag\"",
                 "team=\"team-a\"")).isPositive();

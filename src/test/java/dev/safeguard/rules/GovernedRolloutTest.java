@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.safeguard.SampleManifests;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -43,28 +44,8 @@ class GovernedRolloutTest {
                 """.formatted(spec.indent(2)));
     }
 
-    /** A Deployment in {@code namespace} pinned to :latest (image-tag, deny), else without a deny-level violation. */
     static Map<String, Object> latestTagged(String namespace, Map<String, String> annotations) throws Exception {
-        String yaml = """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: web
-                  namespace: %s
-                  annotations: %s
-                spec:
-                  replicas: 1
-                  selector: {matchLabels: {app: web}}
-                  template:
-                    metadata: {labels: {app: web}}
-                    spec:
-                      containers:
-                        - name: web
-                          image: registry.example.com/web:latest
-                          readinessProbe: {httpGet: {path: /ready, port: 8080}}
-                          resources: {requests: {cpu: 100m, memory: 128Mi}}
-                """.formatted(namespace, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(annotations));
-        return ObjectTree.of(new YAMLMapper().readTree(yaml));
+        return ObjectTree.of(new YAMLMapper().readTree(SampleManifests.onlyImageTagDenied(namespace, annotations)));
     }
 
     static Subject create(Map<String, Object> object, String user, List<String> groups) {
