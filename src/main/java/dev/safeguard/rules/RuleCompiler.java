@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -57,7 +58,8 @@ public final class RuleCompiler {
             CelKind.DYN, CelKind.ANY);
 
     private final CelOptions options;
-    private final CelRuntime runtime;
+    /** Built on its own thread, overlapping the caller reading rule files (a short run is mostly start-up). */
+    private final CompletableFuture<CelRuntime> runtime;
     private final String environment;
     private final PrecompiledExpressions precompiled;
     /** Where expressions compiled from source are recorded (the build's {@link PrecompiledPackWriter}), or null. */
@@ -78,11 +80,21 @@ public final class RuleCompiler {
                 // holding an admission request hostage.
                 .comprehensionMaxIterations(EvaluationBudget.MAX_ITERATIONS)
                 .build();
-        runtime = CelRuntimeFactory.standardCelRuntimeBuilder()
-                .setOptions(options)
-                .addLibraries(CelExtensions.strings())
-                .addFunctionBindings(KubernetesFunctions.bindings())
-                .build();
+        CelOptions runtimeOptions = options;
+        runtime = new CompletableFuture<>();
+        Thread builder = new Thread(() -> {
+            try {
+                runtime.complete(CelRuntimeFactory.standardCelRuntimeBuilder()
+                        .setOptions(runtimeOptions)
+                        .addLibraries(CelExtensions.strings())
+                        .addFunctionBindings(KubernetesFunctions.bindings())
+                        .build());
+            } catch (Throwable e) {
+                runtime.completeExceptionally(e);
+            }
+        }, "safeguard-cel-runtime");
+        builder.setDaemon(true);
+        builder.start();
         environment = environment(options);
         this.precompiled = precompiled != null ? precompiled : PrecompiledExpressions.builtIn(environment);
         this.recorder = recorder;
@@ -329,7 +341,7 @@ public final class RuleCompiler {
     private CelRuntime.Program program(CelAbstractSyntaxTree ast, String id, String source, String field)
             throws RuleLoadException {
         try {
-            return runtime.createProgram(ast);
+            return runtime.join().createProgram(ast);
         } catch (CelEvaluationException e) {
             throw new RuleLoadException(source, id, field + " cannot be planned: " + e.getMessage(), e);
         }
