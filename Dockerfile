@@ -46,9 +46,9 @@ COPY target/quarkus-app/*.jar /deployments/quarkus-app/
 COPY target/quarkus-app/app/ /deployments/quarkus-app/app/
 COPY target/quarkus-app/quarkus/ /deployments/quarkus-app/quarkus/
 COPY target/quarkus-app/safeguard /deployments/quarkus-app/
-# The class-data archive of a short run (training on a small bundle), made as root while the files are writable.
+# The class-data archives of a short run and of a start (training runs), made as root while the files are writable.
 USER 0
-RUN /deployments/quarkus-app/safeguard --version
+RUN /deployments/quarkus-app/safeguard cds-archives
 USER 10001:10001
 
 # --- build: the project's own Maven wrapper (Maven 3.9; Quarkus refuses older Maven), BuildKit ----------------
@@ -70,5 +70,5 @@ COPY --from=build /build/target/quarkus-app/app/ /deployments/quarkus-app/app/
 COPY --from=build /build/target/quarkus-app/quarkus/ /deployments/quarkus-app/quarkus/
 COPY --from=build /build/target/quarkus-app/safeguard /deployments/quarkus-app/
 USER 0
-RUN /deployments/quarkus-app/safeguard --version
+RUN /deployments/quarkus-app/safeguard cds-archives
 USER 10001:10001
