@@ -149,7 +149,7 @@ run_case() { # label dir command...
   count=$(find "$dir" -name '*.yaml' | wc -l)
   if command -v hyperfine >/dev/null 2>&1; then
     local json="$WORK/$label.json"
-    hyperfine -N --style none --warmup 1 --runs "$RUNS" -i --export-json "$json" "${cmd[*]}" >/dev/null 2>&1
+    hyperfine -N --style none --warmup 1 --runs "$RUNS" -i --export-json "$json" "$(printf "%q " "${cmd[@]}")" >/dev/null 2>&1
     mean=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$json")
     python3 - "$json" "$label" "$count" <<'PY' 2>/dev/null || grep -E '"(mean|min|max)"' "$json"
 import json, sys
@@ -209,11 +209,12 @@ fi
 
 kube_score=$(peer kube-score)
 if [[ -n "$kube_score" ]]; then
-  # kube-score takes files, not directories: the shell expands the list (one process, as in CI).
-  echo "peer: $kube_score score (kube-score $("$kube_score" version 2>/dev/null | head -1))"
+  # kube-score takes files, not directories: a shell expands the list (one process, as in CI; not in the timed
+  # command line itself, which would be longer than one argument may be).
+  echo "peer: $kube_score score DIR/*.yaml ($("$kube_score" version 2>/dev/null | head -1))"
   for case in one many namespace; do
     [[ ",$CASES," == *,$case,* ]] || continue
-    run_case "$case" "$WORK/$case" "$kube_score" score "$WORK/$case"/*.yaml
+    run_case "$case" "$WORK/$case" bash -c 'exec "$0" score "$1"/*.yaml' "$kube_score" "$WORK/$case"
   done
 else
   echo "*** PEER NOT MEASURED: kube-score not found. Build it with"
