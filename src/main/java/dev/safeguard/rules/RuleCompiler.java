@@ -105,11 +105,6 @@ public final class RuleCompiler {
         return new RuleCompiler(PrecompiledExpressions.none(), null);
     }
 
-    /** Takes expressions from {@code precompiled}; compiles the rest from source. */
-    static RuleCompiler withPrecompiled(PrecompiledExpressions precompiled) {
-        return new RuleCompiler(precompiled, null);
-    }
-
     /** Compiles everything from source and puts each checked expression into {@code recorder} by {@link #key}. */
     static RuleCompiler recording(Map<String, CelAbstractSyntaxTree> recorder) {
         return new RuleCompiler(PrecompiledExpressions.none(), recorder);
