@@ -31,8 +31,10 @@ ENV LANG=C.UTF-8
 WORKDIR /deployments
 # 8443: the webhook (HTTPS, POST /validate). 9000: health and metrics (plain HTTP, /q/health, /q/metrics).
 EXPOSE 8443 9000
-# No arguments (or `serve`) serves the webhook; `check ...` runs the command line without a server.
-ENTRYPOINT ["java", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-jar", "/deployments/quarkus-app/quarkus-run.jar"]
+# No arguments (or `serve`) serves the webhook; `check ...` runs the command line without a server. The launcher
+# (src/main/bin/safeguard) picks the JVM options by command: the JVM's defaults and JAVA_TOOL_OPTIONS (the chart's)
+# for serve and audit; C1 only, the serial collector and the AppCDS archive made below for check and the others.
+ENTRYPOINT ["/deployments/quarkus-app/safeguard"]
 USER 10001:10001
 
 # --- prebuilt: the app built on the host (target/quarkus-app); no BuildKit needed -----------------------------
@@ -43,6 +45,11 @@ COPY target/quarkus-app/lib/ /deployments/quarkus-app/lib/
 COPY target/quarkus-app/*.jar /deployments/quarkus-app/
 COPY target/quarkus-app/app/ /deployments/quarkus-app/app/
 COPY target/quarkus-app/quarkus/ /deployments/quarkus-app/quarkus/
+COPY target/quarkus-app/safeguard /deployments/quarkus-app/
+# The class-data archives of a short run and of a start (training runs), made as root while the files are writable.
+USER 0
+RUN /deployments/quarkus-app/safeguard cds-archives
+USER 10001:10001
 
 # --- build: the project's own Maven wrapper (Maven 3.9; Quarkus refuses older Maven), BuildKit ----------------
 FROM eclipse-temurin:17-jdk AS build
@@ -61,3 +68,7 @@ COPY --from=build /build/target/quarkus-app/lib/ /deployments/quarkus-app/lib/
 COPY --from=build /build/target/quarkus-app/*.jar /deployments/quarkus-app/
 COPY --from=build /build/target/quarkus-app/app/ /deployments/quarkus-app/app/
 COPY --from=build /build/target/quarkus-app/quarkus/ /deployments/quarkus-app/quarkus/
+COPY --from=build /build/target/quarkus-app/safeguard /deployments/quarkus-app/
+USER 0
+RUN /deployments/quarkus-app/safeguard cds-archives
+USER 10001:10001

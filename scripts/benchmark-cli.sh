@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Times `safeguard check` from JVM start to verdict, as CI runs it:
-#   java -jar target/quarkus-app/quarkus-run.jar check <dir>
-# over 1 manifest, over 10,000 manifests (one object per file: Deployments, Services and
-# PodDisruptionBudgets of 3,334 apps spread over 100 namespaces, every tenth app with findings), and over
-# the same 10,000 manifests in one namespace (the case where every context rule meets every object of its
-# kind), with the built-in pack and the bundle as context, once with the JVM's defaults and once with
-# -XX:TieredStopAtLevel=1 (the flag docs/cli.md recommends for CI). Prints one line per case; see
+# Times `safeguard check` from JVM start to verdict, as CI runs it, over 1 manifest, over 10,000 manifests (one object
+# per file: Deployments, Services and PodDisruptionBudgets of 3,334 apps spread over 100 namespaces, every tenth app
+# with findings), and over the same 10,000 manifests in one namespace (the case where every context rule meets every
+# object of its kind), with the built-in pack and the bundle as context, in three configurations:
+#   java -jar target/quarkus-app/quarkus-run.jar check   the JVM's defaults
+#   java -XX:TieredStopAtLevel=1 -jar ...                C1 only
+#   target/quarkus-app/safeguard check                   the launcher: C1, serial GC, its AppCDS archive
+# Prints one line per case with the peak RSS of one more run, PASS/MISS against issue 14's targets (one manifest
+# <= 0.4 s; 10,000 manifests <= 4 s in <= 512 MiB), and the same cases for the Go peers where they are built
+# (kube-score, polaris: on PATH or in ~/.cache/kube-safeguard-peers; see docs/performance.md). See
 # docs/performance.md.
 #
 # Usage: scripts/benchmark-cli.sh [--runs N] [--objects N] [--keep DIR] [--jar JAR] [--cases LIST] [-- java options...]
@@ -14,9 +17,9 @@
 #   --keep DIR     generate the manifests into DIR and leave them there (reused when already there)
 #   --jar JAR      the quarkus-run.jar to time (default target/quarkus-app/quarkus-run.jar): compare builds
 #   --cases LIST   which cases, comma-separated: one, many, namespace (default all three)
-#   -- OPTIONS     measure only with these JVM options, e.g. -- -XX:+UseSerialGC
+#   -- OPTIONS     measure only `java OPTIONS -jar JAR` (e.g. -- -XX:+UseSerialGC), no launcher, no peers
 # Builds the jar first if it is missing (./mvnw -q package -DskipTests). Uses hyperfine when installed
-# (apt-get install -y hyperfine), else bash timing.
+# (apt-get install -y hyperfine), else bash timing; /usr/bin/time for the RSS.
 set -euo pipefail
 
 RUNS=5 OBJECTS=10000 KEEP="" CUSTOM=0 JAVA_OPTS=() JAR="" CASES="one,many,namespace"
@@ -136,44 +139,95 @@ deployment web shop 0 > "$WORK/one/web.yaml"
 
 cores=$(nproc)
 echo "kube-safeguard check benchmark: $(java -version 2>&1 | head -1), $cores cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "java [options] -jar $JAR check <dir>   ($RUNS runs after 1 warm-up; exit 1 expected: the manifests have findings)"
+echo "each configuration: <command> <dir>   ($RUNS runs after 1 warm-up; exit 1 expected: the manifests have findings)"
 
-run_case() { # label dir
-  local label="$1" dir="$2" count
+# One line per case: timing by hyperfine (or bash), the peak RSS of one more run, PASS/MISS against the targets.
+run_case() { # label dir command...
+  local label="$1" dir="$2" count mean rss
+  shift 2
+  local cmd=("$@")
   count=$(find "$dir" -name '*.yaml' | wc -l)
-  local cmd=(java "${JAVA_OPTS[@]}" -jar "$JAR" check "$dir")
   if command -v hyperfine >/dev/null 2>&1; then
     local json="$WORK/$label.json"
-    hyperfine --style none --warmup 1 --runs "$RUNS" -i --export-json "$json" "${cmd[*]} > /dev/null" >/dev/null 2>&1
+    hyperfine -N --style none --warmup 1 --runs "$RUNS" -i --export-json "$json" "$(printf "%q " "${cmd[@]}")" >/dev/null 2>&1
+    mean=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$json")
     python3 - "$json" "$label" "$count" <<'PY' 2>/dev/null || grep -E '"(mean|min|max)"' "$json"
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
-print(f"{sys.argv[2]:<9} {int(sys.argv[3]):>6} files: mean {r['mean']:.2f} s  min {r['min']:.2f} s  max {r['max']:.2f} s"
-      f"  (user {r['user']:.2f} s, system {r['system']:.2f} s)")
+print(f"{sys.argv[2]:<9} {int(sys.argv[3]):>6} files: mean {r['mean']:.3f} s  min {r['min']:.3f} s  max {r['max']:.3f} s"
+      f"  (user {r['user']:.2f} s, system {r['system']:.2f} s)", end="")
 PY
   else
-    "${cmd[@]}" > /dev/null || true
+    "${cmd[@]}" > /dev/null 2>&1 || true
     local total=0 best="" worst=0 start end ms
     for ((i = 0; i < RUNS; i++)); do
-      start=$(date +%s%N); "${cmd[@]}" > /dev/null || true; end=$(date +%s%N)
+      start=$(date +%s%N); "${cmd[@]}" > /dev/null 2>&1 || true; end=$(date +%s%N)
       ms=$(( (end - start) / 1000000 )); total=$((total + ms))
       [[ -z "$best" || $ms -lt $best ]] && best=$ms
       [[ $ms -gt $worst ]] && worst=$ms
     done
-    printf '%-9s %6d files: mean %d ms  min %d ms  max %d ms\n' "$label" "$count" $((total / RUNS)) "$best" "$worst"
+    mean=$(awk -v t="$total" -v n="$RUNS" 'BEGIN {print t / n / 1000}')
+    printf '%-9s %6d files: mean %d ms  min %d ms  max %d ms' "$label" "$count" $((total / RUNS)) "$best" "$worst"
   fi
+  /usr/bin/time -f '%M' -o "$WORK/rss" "${cmd[@]}" > /dev/null 2>&1 || true
+  rss=$(( $(tail -1 "$WORK/rss") / 1024 ))
+  printf '  RSS %d MiB' "$rss"
+  case "$label" in
+    one) awk -v m="$mean" 'BEGIN { printf "  [target <= 0.4 s: %s]\n", (m <= 0.4) ? "PASS" : "MISS" }' ;;
+    many) awk -v m="$mean" -v r="$rss" 'BEGIN { printf "  [target <= 4 s, <= 512 MiB: %s]\n", (m <= 4 && r <= 512) ? "PASS" : "MISS" }' ;;
+    *) echo ;;
+  esac
 }
 
-measure() {
-  echo "options: ${JAVA_OPTS[*]:-(JVM defaults)}"
-  [[ ",$CASES," == *,one,* ]] && run_case one "$WORK/one"
-  [[ ",$CASES," == *,many,* ]] && run_case many "$WORK/many"
-  [[ ",$CASES," == *,namespace,* ]] && run_case namespace "$WORK/namespace"
+measure() { # title command-prefix...: the cases with `PREFIX <dir>`
+  local title="$1"
+  shift
+  echo "$title"
+  [[ ",$CASES," == *,one,* ]] && run_case one "$WORK/one" "$@" "$WORK/one"
+  [[ ",$CASES," == *,many,* ]] && run_case many "$WORK/many" "$@" "$WORK/many"
+  [[ ",$CASES," == *,namespace,* ]] && run_case namespace "$WORK/namespace" "$@" "$WORK/namespace"
   return 0
 }
+peer() { # name: the Go peer's binary, or nothing
+  command -v "$1" 2>/dev/null || { [[ -x "$HOME/.cache/kube-safeguard-peers/$1" ]] && echo "$HOME/.cache/kube-safeguard-peers/$1"; } || true
+}
+
 if [[ $CUSTOM == 1 ]]; then
-  measure
+  measure "options: ${JAVA_OPTS[*]}" java "${JAVA_OPTS[@]}" -jar "$JAR" check
+  exit 0
+fi
+measure "options: (JVM defaults)" java -jar "$JAR" check
+measure "options: -XX:TieredStopAtLevel=1" java -XX:TieredStopAtLevel=1 -jar "$JAR" check
+launcher="$(dirname "$JAR")/safeguard"
+if [[ -x "$launcher" ]]; then
+  rm -f "$(dirname "$JAR")/safeguard-check.jsa"
+  "$launcher" --version >/dev/null # makes its AppCDS archive, as its first run anywhere does
+  measure "the launcher: $launcher check (C1, serial GC, AppCDS)" "$launcher" check
 else
-  JAVA_OPTS=(); measure
-  JAVA_OPTS=(-XX:TieredStopAtLevel=1); measure
+  echo "*** no launcher beside $JAR (an older build?): not measured"
+fi
+
+kube_score=$(peer kube-score)
+if [[ -n "$kube_score" ]]; then
+  # kube-score takes files, not directories: a shell expands the list (one process, as in CI; not in the timed
+  # command line itself, which would be longer than one argument may be).
+  echo "peer: $kube_score score DIR/*.yaml ($("$kube_score" version 2>/dev/null | head -1))"
+  for case in one many namespace; do
+    [[ ",$CASES," == *,$case,* ]] || continue
+    run_case "$case" "$WORK/$case" bash -c 'exec "$0" score "$1"/*.yaml' "$kube_score" "$WORK/$case"
+  done
+else
+  echo "*** PEER NOT MEASURED: kube-score not found. Build it with"
+  echo "***   GOBIN=\$HOME/.cache/kube-safeguard-peers go install github.com/zegl/kube-score/cmd/kube-score@v1.20.0"
+fi
+polaris=$(peer polaris)
+if [[ -n "$polaris" ]]; then
+  echo "peer: $polaris audit --audit-path DIR"
+  for case in one many namespace; do
+    [[ ",$CASES," == *,$case,* ]] || continue
+    run_case "$case" "$WORK/$case" "$polaris" audit --format score --audit-path "$WORK/$case"
+  done
+else
+  echo "*** PEER NOT MEASURED: polaris not found (the Go module proxy here refuses github.com/fairwindsops/polaris;"
+  echo "***   elsewhere: GOBIN=\$HOME/.cache/kube-safeguard-peers go install github.com/fairwindsops/polaris@<version>)"
 fi

@@ -19,10 +19,17 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -31,6 +38,10 @@ import java.util.TreeSet;
  * (variables, validation, message) against the variables every rule sees, and parses the remediation, so that a
  * typo is a load error naming the rule, the field and the position, never a runtime surprise. One instance holds
  * the CEL environment and is safe to share.
+ *
+ * <p>The built-in pack's expressions come type-checked from the build ({@link PrecompiledExpressions}); the CEL
+ * compiler is built only when an expression is not there (a custom rule, an edited or stale pack), so a run that
+ * uses only the built-in pack never builds it. Either way every expression passes the same checks below.
  */
 public final class RuleCompiler {
 
@@ -46,18 +57,75 @@ public final class RuleCompiler {
     private static final Set<CelKind> INTERPOLATABLE = Set.of(CelKind.STRING, CelKind.INT, CelKind.UINT, CelKind.BOOL,
             CelKind.DYN, CelKind.ANY);
 
-    private final CelCompiler compiler;
-    private final CelRuntime runtime;
+    private final CelOptions options;
+    /** Built on its own thread, overlapping the caller reading rule files (a short run is mostly start-up). */
+    private final CompletableFuture<CelRuntime> runtime;
+    private final String environment;
+    private final PrecompiledExpressions precompiled;
+    /** Where expressions compiled from source are recorded (the build's {@link PrecompiledPackWriter}), or null. */
+    private final Map<String, CelAbstractSyntaxTree> recorder;
+    /** Built on the first expression that is not precompiled: about 0.6 s of a cold start. */
+    private volatile CelCompiler compiler;
 
+    /** A compiler that takes the built-in pack's expressions precompiled at build time where they are fresh. */
     public RuleCompiler() {
-        CelOptions options = CelOptions.current()
+        this(null, null);
+    }
+
+    /** {@code precompiled} null: the shipped {@link PrecompiledExpressions#builtIn}. */
+    RuleCompiler(PrecompiledExpressions precompiled, Map<String, CelAbstractSyntaxTree> recorder) {
+        options = CelOptions.current()
                 .enableHeterogeneousNumericComparisons(true)
                 // Per expression evaluation; with the engine's step budget (EvaluationBudget) it keeps one rule from
                 // holding an admission request hostage.
                 .comprehensionMaxIterations(EvaluationBudget.MAX_ITERATIONS)
                 .build();
+        CelOptions runtimeOptions = options;
+        runtime = new CompletableFuture<>();
+        Thread builder = new Thread(() -> {
+            try {
+                runtime.complete(CelRuntimeFactory.standardCelRuntimeBuilder()
+                        .setOptions(runtimeOptions)
+                        .addLibraries(CelExtensions.strings())
+                        .addFunctionBindings(KubernetesFunctions.bindings())
+                        .build());
+            } catch (Throwable e) {
+                runtime.completeExceptionally(e);
+            }
+        }, "safeguard-cel-runtime");
+        builder.setDaemon(true);
+        builder.start();
+        environment = environment(options);
+        this.precompiled = precompiled != null ? precompiled : PrecompiledExpressions.builtIn(environment);
+        this.recorder = recorder;
+    }
+
+    /** Compiles everything from source, ignoring precompiled expressions. */
+    static RuleCompiler fromSource() {
+        return new RuleCompiler(PrecompiledExpressions.none(), null);
+    }
+
+    /** Compiles everything from source and puts each checked expression into {@code recorder} by {@link #key}. */
+    static RuleCompiler recording(Map<String, CelAbstractSyntaxTree> recorder) {
+        return new RuleCompiler(PrecompiledExpressions.none(), recorder);
+    }
+
+    private CelCompiler compiler() {
+        CelCompiler built = compiler;
+        if (built == null) {
+            synchronized (this) {
+                if (compiler == null) {
+                    compiler = buildCompiler(options);
+                }
+                built = compiler;
+            }
+        }
+        return built;
+    }
+
+    private static CelCompiler buildCompiler(CelOptions options) {
         MapType stringToDyn = MapType.create(SimpleType.STRING, SimpleType.DYN);
-        compiler = CelCompilerFactory.standardCelCompilerBuilder()
+        return CelCompilerFactory.standardCelCompilerBuilder()
                 .setOptions(options)
                 .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
                 // cel.bind(name, value, expr) names a sub-expression inside one expression; rule-level variables
@@ -76,11 +144,57 @@ public final class RuleCompiler {
                 .addVar("related", stringToDyn)
                 .addVar(RULE_VARIABLES, stringToDyn)
                 .build();
-        runtime = CelRuntimeFactory.standardCelRuntimeBuilder()
-                .setOptions(options)
-                .addLibraries(CelExtensions.strings())
-                .addFunctionBindings(KubernetesFunctions.bindings())
-                .build();
+    }
+
+    /**
+     * What a checked expression depends on besides its text, as a hash: the cel-java version, the options, and the
+     * code that declares the environment (this class and the Kubernetes functions, as compiled). Any change there
+     * makes every precompiled expression miss.
+     */
+    private static String environment(CelOptions options) {
+        StringBuilder description = new StringBuilder()
+                .append("cel-java ").append(celVersion()).append('\n')
+                .append(options).append('\n');
+        for (Class<?> type : List.of(RuleCompiler.class, KubernetesFunctions.class)) {
+            description.append(type.getName()).append(' ').append(HexFormat.of().formatHex(
+                    PrecompiledExpressions.sha256(classBytes(type)))).append('\n');
+        }
+        return HexFormat.of().formatHex(PrecompiledExpressions.sha256(description.toString()
+                .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The cel-java version the build used (a filtered resource: cel-java's jars do not say). */
+    private static String celVersion() {
+        try (InputStream in = RuleCompiler.class.getResourceAsStream("cel.properties")) {
+            Properties properties = new Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            return properties.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static byte[] classBytes(Class<?> type) {
+        String resource = type.getName().replace('.', '/') + ".class";
+        try (InputStream in = type.getClassLoader().getResourceAsStream(resource)) {
+            // Without its bytes the environment cannot be told apart: a key nothing was stored under, so all miss.
+            return in == null ? ("unreadable " + System.nanoTime()).getBytes(StandardCharsets.UTF_8) : in.readAllBytes();
+        } catch (IOException e) {
+            return ("unreadable " + System.nanoTime()).getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The hash of the CEL environment that checked expressions depend on. */
+    String environment() {
+        return environment;
+    }
+
+    /** The key of an expression in {@link PrecompiledExpressions}: the environment, the field, the text. */
+    String key(String field, String expression) {
+        return HexFormat.of().formatHex(PrecompiledExpressions.sha256((environment + '\n' + field + '\n' + expression)
+                .getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
@@ -192,15 +306,24 @@ public final class RuleCompiler {
         }
     }
 
-    /** Parses and type-checks one expression; {@code expected} null accepts any result type. */
+    /**
+     * Parses and type-checks one expression, or takes it precompiled; {@code expected} null accepts any result type.
+     * A precompiled expression passes the same checks after this as a compiled one.
+     */
     private CelAbstractSyntaxTree check(String id, String source, String field, String expression, CelType expected)
             throws RuleLoadException {
-        CelValidationResult result = compiler.compile(expression, field);
-        CelAbstractSyntaxTree ast;
-        try {
-            ast = result.getAst();
-        } catch (CelValidationException e) {
-            throw new RuleLoadException(source, id, field + " does not compile:\n" + result.getErrorString(), e);
+        String key = key(field, expression);
+        CelAbstractSyntaxTree ast = precompiled.find(key).orElse(null);
+        if (ast == null) {
+            CelValidationResult result = compiler().compile(expression, field);
+            try {
+                ast = result.getAst();
+            } catch (CelValidationException e) {
+                throw new RuleLoadException(source, id, field + " does not compile:\n" + result.getErrorString(), e);
+            }
+            if (recorder != null) {
+                recorder.put(key, ast);
+            }
         }
         CelKind kind = ast.getResultType().kind();
         if (expected != null && kind != expected.kind() && !ACCEPTED_FOR_DYN.contains(kind)) {
@@ -213,7 +336,7 @@ public final class RuleCompiler {
     private CelRuntime.Program program(CelAbstractSyntaxTree ast, String id, String source, String field)
             throws RuleLoadException {
         try {
-            return runtime.createProgram(ast);
+            return runtime.join().createProgram(ast);
         } catch (CelEvaluationException e) {
             throw new RuleLoadException(source, id, field + " cannot be planned: " + e.getMessage(), e);
         }

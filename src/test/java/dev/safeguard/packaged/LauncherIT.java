@@ -1,0 +1,119 @@
+package dev.safeguard.packaged;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged {@code safeguard} launcher (src/main/bin/safeguard, copied beside the jar): a short run makes its
+ * class-data archive once and then uses it, and whatever the archive's state (missing, fresh, stale) the report and
+ * the exit code are those of {@code java -jar}: the JVM's archive warnings never reach stdout.
+ */
+class LauncherIT {
+
+    static final Path APP = Path.of("target", "quarkus-app");
+
+    @TempDir
+    static Path copy;
+    static Path manifest;
+
+    /** A copy of the packaged app, so that archives made here do not touch target/quarkus-app. */
+    @BeforeAll
+    static void copyTheApp() throws IOException {
+        assertThat(APP.resolve("safeguard")).as("the launcher beside the jar (mvn package)").isExecutable();
+        try (Stream<Path> files = Files.walk(APP)) {
+            for (Path file : files.filter(path -> !path.toString().endsWith(".jsa")).toList()) {
+                Path target = copy.resolve(APP.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        manifest = copy.resolve("web.yaml");
+        Files.writeString(manifest, """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web, namespace: shop}
+                spec:
+                  replicas: 3
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers: [{name: web, image: "nginx:latest"}]
+                """);
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(List<String> command) throws Exception {
+        Path out = Files.createTempFile(copy, "out", ".txt");
+        Path err = Files.createTempFile(copy, "err", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().remove("SAFEGUARD_JAVA_OPTS");
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        Process process = builder.start();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    static Run launcher(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(copy.resolve("safeguard").toString()));
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    @Test
+    void aShortRunMakesItsArchiveOnceAndReportsAsJavaJarDoes() throws Exception {
+        Path archive = copy.resolve("safeguard-check.jsa");
+        Run plain = run(List.of("java", "-jar", copy.resolve("quarkus-run.jar").toString(), "check", "-o", "json",
+                manifest.toString()));
+        assertThat(plain.exit()).as("image-tag denies nginx:latest\n%s", plain.err()).isEqualTo(1);
+
+        Run first = launcher("check", "-o", "json", manifest.toString());
+        assertThat(archive).as("the archive the first run made").isRegularFile();
+        Run second = launcher("check", "-o", "json", manifest.toString());
+        // A stale archive (a jar newer than it) is made again, never used half-fitting.
+        Instant old = Instant.now().minusSeconds(3600);
+        Files.setLastModifiedTime(archive, FileTime.from(old));
+        Run stale = launcher("check", "-o", "json", manifest.toString());
+        assertThat(Files.getLastModifiedTime(archive).toInstant()).as("archive made again").isAfter(old);
+        for (Run run : List.of(first, second, stale)) {
+            assertThat(run.exit()).isEqualTo(plain.exit());
+            assertThat(run.out()).isEqualTo(plain.out());
+            assertThat(run.err()).doesNotContain("cds", "warning", "CDS");
+        }
+    }
+
+    @Test
+    void anArchiveTheJvmCannotUseOnlyCostsSpeed() throws Exception {
+        Path archive = copy.resolve("broken.jsa");
+        Files.writeString(archive, "not a class-data archive");
+        Files.setLastModifiedTime(archive, FileTime.from(Instant.now().plusSeconds(3600)));
+        ProcessBuilder builder = new ProcessBuilder(copy.resolve("safeguard").toString(), "check", manifest.toString());
+        builder.environment().put("SAFEGUARD_CDS_ARCHIVE", archive.toString());
+        builder.redirectErrorStream(true);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isEqualTo(1);
+        assertThat(output).contains("Deployment shop/web").contains("[image-tag]").doesNotContainIgnoringCase("cds");
+    }
+}
