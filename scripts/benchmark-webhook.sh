@@ -118,7 +118,7 @@ load 8 "$SECONDS_RUN" | tee "$work/wrk8" | grep -E 'Latency|50%|90%|99%|Requests
 peak8=$(cat "$work/peak")
 # The server's own CPU per review: less disturbed by other load on the machine than wrk's throughput.
 cpu_per_review=$(awk -v t="$(( $(cpu_ticks) - ticks0 ))" -v n="$(( $(reviews) - reviews0 ))" -v hz="$(getconf CLK_TCK)" \
-  'BEGIN { printf "%.0f", n > 0 ? t / hz * 1e6 / n : 0 }')
+  'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
 echo "--- measured: ${SECONDS_RUN}s, 32 connections"
 load 32 "$SECONDS_RUN" | tee "$work/wrk32" | grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx|Socket errors'
 peak32=$(cat "$work/peak")
