@@ -110,9 +110,15 @@ load() { # connections seconds: prints wrk's report; leaves the peak RSS in $wor
 }
 echo "--- warm-up (10 s, 8 connections)"
 wrk -t2 -c8 -d10s -s "$lua" https://localhost:8443/validate >/dev/null
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; } # user + system, in clock ticks
+reviews() { curl -s http://localhost:9000/q/metrics | awk '/^safeguard_admission_duration_seconds_count/ {printf "%d", $2}'; }
 echo "--- measured: ${SECONDS_RUN}s, 8 connections, 2 client threads on the same $(nproc)-core machine"
+ticks0=$(cpu_ticks) reviews0=$(reviews)
 load 8 "$SECONDS_RUN" | tee "$work/wrk8" | grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx|Socket errors'
 peak8=$(cat "$work/peak")
+# The server's own CPU per review: less disturbed by other load on the machine than wrk's throughput.
+cpu_per_review=$(awk -v t="$(( $(cpu_ticks) - ticks0 ))" -v n="$(( $(reviews) - reviews0 ))" -v hz="$(getconf CLK_TCK)" \
+  'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
 echo "--- measured: ${SECONDS_RUN}s, 32 connections"
 load 32 "$SECONDS_RUN" | tee "$work/wrk32" | grep -E 'Latency|50%|90%|99%|Requests/sec|Non-2xx|Socket errors'
 peak32=$(cat "$work/peak")
@@ -125,7 +131,7 @@ rps8=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/wrk8")
 rps32=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/wrk32")
 echo "--- summary (load $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
 echo "  start to ready: ${ready_ms[*]} ms (median $median_ready ms)"
-echo "  throughput: $rps8 reviews/s with 8 connections, $rps32 with 32"
+echo "  throughput: $rps8 reviews/s with 8 connections, $rps32 with 32; server CPU $cpu_per_review us a review (8 connections)"
 echo "  RSS: idle $idle MiB, peak $peak8 MiB under 8 connections, $peak32 MiB under 32, $after MiB 5 s after"
 verdict "$(awk -v ms="$median_ready" 'BEGIN {printf "%.2f", ms / 1000}')" 1.5 "start to ready (s, median)"
 verdict "$idle" 120 "idle RSS (MiB)"

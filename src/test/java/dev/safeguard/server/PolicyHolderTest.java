@@ -92,14 +92,14 @@ class PolicyHolderTest {
             assertThat(holder.current().rules().find("added-capabilities").orElseThrow().params())
                     .containsEntry("allowed", List.of("NET_BIND_SERVICE"));
 
-            Files.writeString(file, POLICY.formatted("NET_BIND_SERVICE"));
+            replace(file, POLICY.formatted("NET_BIND_SERVICE"));
             assertThat(holder.reload()).isFalse(); // refused, whether this call or the directory watch read it
 
             assertThat(holder.current().version()).isEqualTo(good);
             assertThat(registry.get("safeguard.policy.reloads").tag("result", "failure").counter().count()).isEqualTo(1);
             assertThat(fired.events).isEmpty();
 
-            Files.writeString(file, POLICY.formatted("[NET_BIND_SERVICE, CHOWN]"));
+            replace(file, POLICY.formatted("[NET_BIND_SERVICE, CHOWN]"));
             holder.reload(); // (or the directory watch got there first: either way it is installed once)
             assertThat(holder.current().version()).isNotEqualTo(good);
             assertThat(fired.events).singleElement().satisfies(changed ->
@@ -107,5 +107,15 @@ class PolicyHolderTest {
         } finally {
             holder.stop(null);
         }
+    }
+
+    /**
+     * Replaces the file in one step, as a ConfigMap update does (a symlink swap): written in place, the directory
+     * watch could read it half-written and count a second, different failure.
+     */
+    private static void replace(Path file, String content) throws java.io.IOException {
+        Path partial = Files.writeString(file.resolveSibling(file.getFileName() + ".partial"), content);
+        Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 }
