@@ -8,7 +8,8 @@
 #   --seconds N   length of each measured wrk run (default 20; a 10 s warm-up comes first)
 #   --starts N    cold starts timed to readiness (default 3); the last one serves the load runs
 #   --app DIR     the quarkus-app directory to run (default target/quarkus-app): compare builds
-#   --launcher    start through DIR/safeguard (as the image does) instead of java -jar
+#   --launcher    start through DIR/safeguard (as the image does) instead of java -jar; makes its class-data
+#                 archives first when they are missing (the image build does)
 #   -- OPTIONS    JVM options instead of the chart's (default: helm/kube-safeguard/values.yaml javaToolOptions with
 #                 -XX:MaxRAM=512m, the chart's memory limit, standing in for the container's cgroup)
 # As in the chart: a mounted TLS certificate (generated here once with openssl) and MALLOC_ARENA_MAX=2.
@@ -39,6 +40,11 @@ for tool in wrk curl openssl; do
 done
 if [[ ! -f "$APP/quarkus-run.jar" ]]; then
   ./mvnw -B -q package -DskipTests
+fi
+# The image makes its class-data archives at build time: without them the launcher's start is not the image's.
+if [[ $LAUNCHER == 1 && ! -f "$APP/safeguard-serve.jsa" ]]; then
+  echo "making the launcher's class-data archives first, as the image build does ($APP/safeguard cds-archives)"
+  "$APP/safeguard" cds-archives >/dev/null
 fi
 if [[ $CUSTOM == 0 ]]; then
   read -r -a JVM <<<"$(sed -n 's/^javaToolOptions: *"\(.*\)"/\1/p' helm/kube-safeguard/values.yaml) -XX:MaxRAM=512m"
