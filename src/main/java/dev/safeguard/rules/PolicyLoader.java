@@ -284,6 +284,10 @@ public final class PolicyLoader {
                 throw new RuleLoadException(where, null, "a custom rule is a mapping with the fields of a rule file");
             }
             CompiledRule rule = ruleLoader.load(where, tree);
+            if (rule.id().equals(Exemptions.GRANT)) {
+                throw new RuleLoadException(where, rule.id(), "reserved rule id: it names the refusal of an exemption "
+                        + "grant in messages and metrics");
+            }
             if (!ids.add(rule.id())) {
                 throw new RuleLoadException(where, rule.id(), "duplicate rule id (a built-in or an earlier custom "
                         + "rule has it; override built-ins under spec.rules instead)");

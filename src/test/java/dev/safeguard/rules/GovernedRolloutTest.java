@@ -255,6 +255,11 @@ class GovernedRolloutTest {
     void grantorsAreCheckedWhenLoaded() {
         assertThatThrownBy(() -> policy("exemptions: {grantors: {serviceAccounts: [argocd]}}"))
                 .hasMessageContaining("spec.exemptions.grantors.serviceAccounts[0]: 'argocd' is not namespace/name");
+        assertThatThrownBy(() -> policy("""
+                customRules:
+                  - {id: exemption-grant, title: t, category: hygiene, action: warn, match: {kinds: [Pod]},
+                     validation: "true", message: "'m'"}
+                """)).hasMessageContaining("reserved rule id");
         assertThatThrownBy(() -> policy("exemptions: {grantors: {user: [alice]}}"))
                 .hasMessageContaining("unknown field 'spec.exemptions.grantors.user'");
     }
