@@ -104,7 +104,7 @@ final class CheckCommand implements Callable<Integer> {
                     "--fail-on must be deny, warn or audit, not off");
         }
         Inputs.validate(spec, paths, cluster, context);
-        judgement.engine(); // a bad --at is a usage error before anything is read
+        PolicyEngine engine = judgement.engine(); // a bad --at is a usage error before anything is read
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // Compiling the rules is most of a short run: do it while the manifests are read.
@@ -133,7 +133,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             policy = policy(loading);
         }
-        CheckReport report = check(policy, bundle);
+        CheckReport report = check(policy, bundle, engine);
 
         // Machine-readable formats own stdout; what a person should still read goes to stderr.
         for (String skipped : bundle.skipped()) {
@@ -174,10 +174,9 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     /** Decides every object, on every core; results keep the order of the input. */
-    CheckReport check(Policy policy, ManifestReader.Bundle bundle) {
+    CheckReport check(Policy policy, ManifestReader.Bundle bundle, PolicyEngine engine) {
         List<Manifest> manifests = bundle.manifests();
         RelatedObjects related = new BundleRelatedObjects(manifests, judgement.namespaceLabels());
-        PolicyEngine engine = judgement.engine();
         List<CheckReport.ObjectResult> results = IntStream.range(0, manifests.size()).parallel()
                 .mapToObj(i -> {
                     Manifest manifest = manifests.get(i);

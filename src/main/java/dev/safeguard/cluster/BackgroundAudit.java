@@ -392,13 +392,6 @@ public class BackgroundAudit {
         return namespaces;
     }
 
-    /** The labels of a namespace as the informer has them, with the name label every namespace carries. */
-    private Map<String, Object> namespaceLabels(String namespace) {
-        Map<String, Object> labels = new HashMap<>(cluster.namespaceLabels(namespace));
-        labels.put(Policy.NAMESPACE_NAME_LABEL, namespace);
-        return labels;
-    }
-
     /** One namespace's report to write (or delete, when {@code document} is null). */
     private record ReportWrite(String namespace, Map<String, Object> document, int hash) {
     }
@@ -426,7 +419,8 @@ public class BackgroundAudit {
                     }
                 }
             }
-            Map<String, Object> labels = namespace.equals(CLUSTER) ? Map.of() : namespaceLabels(namespace);
+            Map<String, ?> labels = namespace.equals(CLUSTER) ? Map.of()
+                    : PolicyEngine.namespaceLabels(namespace, cluster);
             String team = policy.team(labels);
             NamespacePolicy entry = namespace.equals(CLUSTER) ? null : policy.namespaceEntry(labels);
             metrics.violations(namespace, team, entry == null ? Policy.CLUSTER_SCOPE : entry.name(), violations);

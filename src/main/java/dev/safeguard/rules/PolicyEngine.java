@@ -134,11 +134,11 @@ public final class PolicyEngine {
     }
 
     /**
-     * The namespace's labels from the context source, with the name label every namespace carries. An object of no
-     * known namespace (a manifest without one) gets what the source says of the unknown namespace: in {@code check},
-     * the {@code --namespace-labels}.
+     * The namespace's labels from the context source, with the name label every namespace carries: what a policy's
+     * namespace entries and team label are matched against. An object of no known namespace (a manifest without one)
+     * gets what the source says of the unknown namespace: in {@code check}, the {@code --namespace-labels}.
      */
-    private static Map<String, ?> namespaceLabels(String namespace, RelatedObjects related) {
+    public static Map<String, ?> namespaceLabels(String namespace, RelatedObjects related) {
         if (namespace == null || namespace.isEmpty()) {
             return related.namespaceLabels(null);
         }
