@@ -50,8 +50,12 @@ class BackgroundAuditTest extends WebhookTestBase {
     }
 
     void namespace(String name) {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-                .serverSideApply();
+        namespace(name, Map.of());
+    }
+
+    void namespace(String name, Map<String, String> labels) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels)
+                .endMetadata().build()).serverSideApply();
     }
 
     /** The namespace's report once it satisfies {@code expected}. */
@@ -150,8 +154,7 @@ class BackgroundAuditTest extends WebhookTestBase {
 
     @Test
     void reportsAndAuditMetricsCarryTheTeamAndAnExemptionIsJudgedAgainWhenItEnds() {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("audit-team")
-                .withLabels(Map.of("team", "payments")).endMetadata().build()).serverSideApply();
+        namespace("audit-team", Map.of("team", "payments"));
         client.resource(SampleManifests.careless("audit-team", "legacy").replace("metadata: {name: legacy,",
                 "metadata: {annotations: {safeguard.dev/exempt: image-tag, safeguard.dev/exempt-reason: pinned by PLAT-9, "
                         + "safeguard.dev/exempt-until: '2027-01-10'}, name: legacy,")).create();

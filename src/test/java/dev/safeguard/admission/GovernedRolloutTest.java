@@ -83,10 +83,6 @@ class GovernedRolloutTest extends WebhookTestBase {
         clock.reset();
     }
 
-    static String latest(String namespace, Map<String, String> annotations) {
-        return SampleManifests.onlyImageTagDenied(namespace, annotations);
-    }
-
     static final Map<String, String> EXEMPT_UNTIL_JAN_10 = Map.of("safeguard.dev/exempt", "image-tag",
             "safeguard.dev/exempt-reason", "INC-42 pinned by the vendor", "safeguard.dev/exempt-until", "2027-01-10");
 
@@ -102,13 +98,13 @@ class GovernedRolloutTest extends WebhookTestBase {
     @Test
     void aDatedDenyIsAWarningNamingItsDateUntilItAndADenialFromIt() {
         clock.set(JAN_3);
-        JsonNode before = post(Reviews.create(latest("shop", Map.of())));
+        JsonNode before = post(Reviews.create(SampleManifests.onlyImageTagDenied("shop", Map.of())));
         assertThat(before.path("allowed").asBoolean()).isTrue();
         assertThat(texts(before.path("warnings"))).anyMatch(warning -> warning.startsWith(
                 "[image-tag] (would deny; denied from 2027-01-15, in 12 days) no version tag"));
 
         clock.set(JAN_15);
-        JsonNode from = post(Reviews.create(latest("shop", Map.of())));
+        JsonNode from = post(Reviews.create(SampleManifests.onlyImageTagDenied("shop", Map.of())));
         assertThat(from.path("allowed").asBoolean()).isFalse();
         assertThat(from.path("status").path("message").asText()).contains("[image-tag] no version tag");
     }
@@ -116,10 +112,10 @@ class GovernedRolloutTest extends WebhookTestBase {
     @Test
     void twoNamespacesWithDifferentPoliciesAnswerTheSameDeploymentDifferently() {
         clock.set(JAN_3);
-        JsonNode teamA = post(Reviews.create(latest("team-a", Map.of())));
+        JsonNode teamA = post(Reviews.create(SampleManifests.onlyImageTagDenied("team-a", Map.of())));
         assertThat(teamA.path("allowed").asBoolean()).isFalse();
 
-        JsonNode teamB = post(Reviews.create(latest("team-b", Map.of())));
+        JsonNode teamB = post(Reviews.create(SampleManifests.onlyImageTagDenied("team-b", Map.of())));
         assertThat(teamB.path("allowed").asBoolean()).isTrue();
         assertThat(texts(teamB.path("warnings"))).anyMatch(warning -> warning.startsWith(
                 "[image-tag] (audit mode, would deny) no version tag"));
@@ -127,7 +123,7 @@ class GovernedRolloutTest extends WebhookTestBase {
 
     @Test
     void anExemptionCountsUntilItsEndAndTheDenialSaysItExpired() {
-        String exempted = createAs(latest("team-a", EXEMPT_UNTIL_JAN_10), "carol@example.com", "platform-admins");
+        String exempted = createAs(SampleManifests.onlyImageTagDenied("team-a", EXEMPT_UNTIL_JAN_10), "carol@example.com", "platform-admins");
         clock.set(JAN_3);
         assertThat(post(exempted).path("allowed").asBoolean()).isTrue();
 
@@ -149,7 +145,7 @@ class GovernedRolloutTest extends WebhookTestBase {
         clock.set(JAN_3);
         double refusedBefore = MetricsScrape.value(MetricsScrape.scrape(), "safeguard_exemption_grants_total",
                 "outcome=\"refused\"", "team=\"team-a\"");
-        JsonNode bob = post(createAs(latest("team-a", EXEMPT_UNTIL_JAN_10), "bob@example.com", "developers"));
+        JsonNode bob = post(createAs(SampleManifests.onlyImageTagDenied("team-a", EXEMPT_UNTIL_JAN_10), "bob@example.com", "developers"));
         assertThat(bob.path("allowed").asBoolean()).isFalse();
         assertThat(bob.path("status").path("message").asText()).contains("[exemption-grant] 'bob@example.com' may not "
                 + "grant exemptions (safeguard.dev/exempt, safeguard.dev/exempt-reason, safeguard.dev/exempt-until): "
@@ -174,7 +170,7 @@ class GovernedRolloutTest extends WebhookTestBase {
         Logger handlerLog = Logger.getLogger(AdmissionHandler.class.getName());
         handlerLog.addHandler(capture);
         try {
-            JsonNode carol = post(createAs(latest("team-a", EXEMPT_UNTIL_JAN_10), "carol@example.com",
+            JsonNode carol = post(createAs(SampleManifests.onlyImageTagDenied("team-a", EXEMPT_UNTIL_JAN_10), "carol@example.com",
                     "platform-admins"));
             assertThat(carol.path("allowed").asBoolean()).isTrue();
             // Logged once the answer went out, on the review's worker.
@@ -195,8 +191,8 @@ class GovernedRolloutTest extends WebhookTestBase {
     @Test
     void metricsCarryTheTeamAndTheScheduledEnforcement() {
         clock.set(JAN_3);
-        post(Reviews.create(latest("team-a", Map.of())));
-        post(Reviews.create(latest("team-b", Map.of())));
+        post(Reviews.create(SampleManifests.onlyImageTagDenied("team-a", Map.of())));
+        post(Reviews.create(SampleManifests.onlyImageTagDenied("team-b", Map.of())));
         String metrics = MetricsScrape.scrape();
         assertThat(MetricsScrape.value(metrics, "safeguard_admission_rejections_total", "rule=\"image-tag\"",
                 "team=\"team-a\"")).isPositive();

@@ -111,8 +111,7 @@ abstract class AdmissionScenarios {
                 .withHttpClientBuilderConsumer(builder -> builder.addOrReplaceInterceptor("warnings", WARNINGS))
                 .build();
         for (String namespace : NAMESPACES) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-                    .serverSideApply();
+            labelledNamespace(namespace, Map.of());
         }
         // The webhook has context lookups on: the compliant "web" Deployments of these scenarios have their
         // disruption budget (else pdb-for-replicas warns).
@@ -460,8 +459,7 @@ abstract class AdmissionScenarios {
     @Order(9)
     void theChartsDefaultRenderIsAppliedAndTheApiServerAcceptsEveryObject() {
         List<GenericKubernetesResource> objects = HelmChart.render("kube-safeguard", "kube-safeguard", Map.of());
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("kube-safeguard").endMetadata().build())
-                .serverSideApply();
+        labelledNamespace("kube-safeguard", Map.of());
         try {
             for (GenericKubernetesResource object : objects) {
                 WARNINGS.clear();
@@ -810,6 +808,7 @@ abstract class AdmissionScenarios {
                 %s""".formatted(mode, Webhook.EXCLUDED_NAMESPACE, spec.indent(2));
     }
 
+    /** Creates (or updates) namespace {@code name} with these labels. */
     static void labelledNamespace(String name, Map<String, String> labels) {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels)
                 .endMetadata().build()).serverSideApply();
@@ -849,8 +848,7 @@ abstract class AdmissionScenarios {
     @Test
     @Order(22)
     void datedEnforcementWarnsWithTheDateAheadAndDeniesOnceItHasPassed() {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("e2e-dated").endMetadata().build())
-                .serverSideApply();
+        labelledNamespace("e2e-dated", Map.of());
         // The packaged webhook runs on the real clock: the same rules dated ten days ahead, then dated yesterday.
         Instant ahead = Instant.now().plus(10, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
         Instant passed = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
@@ -880,8 +878,7 @@ abstract class AdmissionScenarios {
     @Test
     @Order(23)
     void onlyAGrantorMayExemptAndAnExpiredExemptionNoLongerCounts() {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("e2e-grants").endMetadata().build())
-                .serverSideApply();
+        labelledNamespace("e2e-grants", Map.of());
         // Both users may write Deployments (RBAC); only carol's group may grant exemptions (the policy).
         client.resource(new ClusterRoleBindingBuilder().withNewMetadata()
                 .withName("e2e-grant-testers").endMetadata()

@@ -3,6 +3,7 @@ package dev.safeguard.packaged;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.safeguard.SampleManifests;
 import dev.safeguard.TestNetwork;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -138,19 +139,7 @@ class ContainerImageIT {
 
     @Test
     void checksManifestsOnStdin() throws Exception {
-        String careless = """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata: {name: api, namespace: shop}
-                spec:
-                  replicas: 3
-                  selector: {matchLabels: {app: api}}
-                  template:
-                    metadata: {labels: {app: api}}
-                    spec:
-                      containers:
-                        - {name: api, image: "shop/api:latest"}
-                """;
+        String careless = SampleManifests.careless("shop", "api");
         Run check = docker(Duration.ofSeconds(120), careless, List.of(), "run", "--rm", "-i", "--network", "none",
                 "--read-only", "--tmpfs", "/tmp:rw,size=16m", "--cap-drop", "ALL", IMAGE, "check", "-");
         assertThat(check.exit()).as("exit code of check on a denied manifest\n%s\n%s", check.out(), check.err()).isEqualTo(1);

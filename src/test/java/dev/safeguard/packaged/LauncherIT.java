@@ -2,6 +2,7 @@ package dev.safeguard.packaged;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safeguard.SampleManifests;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,18 +46,7 @@ class LauncherIT {
             }
         }
         manifest = copy.resolve("web.yaml");
-        Files.writeString(manifest, """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata: {name: web, namespace: shop}
-                spec:
-                  replicas: 3
-                  selector: {matchLabels: {app: web}}
-                  template:
-                    metadata: {labels: {app: web}}
-                    spec:
-                      containers: [{name: web, image: "nginx:latest"}]
-                """);
+        Files.writeString(manifest, SampleManifests.careless("shop", "web"));
     }
 
     record Run(int exit, String out, String err) {
@@ -85,7 +75,7 @@ class LauncherIT {
         Path archive = copy.resolve("safeguard-check.jsa");
         Run plain = run(List.of("java", "-jar", copy.resolve("quarkus-run.jar").toString(), "check", "-o", "json",
                 manifest.toString()));
-        assertThat(plain.exit()).as("image-tag denies nginx:latest\n%s", plain.err()).isEqualTo(1);
+        assertThat(plain.exit()).as("image-tag denies shop/api:latest\n%s", plain.err()).isEqualTo(1);
 
         Run first = launcher("check", "-o", "json", manifest.toString());
         assertThat(archive).as("the archive the first run made").isRegularFile();
