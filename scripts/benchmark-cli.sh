@@ -5,7 +5,7 @@
 # object of its kind), with the built-in pack and the bundle as context, in three configurations:
 #   java -jar target/quarkus-app/quarkus-run.jar check   the JVM's defaults
 #   java -XX:TieredStopAtLevel=1 -jar ...                C1 only
-#   target/quarkus-app/safeguard check                   the launcher: C1, serial GC, its AppCDS archive
+#   target/quarkus-app/safeguard check                   the launcher: C1, serial GC, its class-data archive
 # Prints one line per case with the peak RSS of one more run, PASS/MISS against issue 14's targets (one manifest
 # <= 0.4 s; 10,000 manifests <= 4 s in <= 512 MiB), and the same cases for the Go peers where they are built
 # (kube-score, polaris: on PATH or in ~/.cache/kube-safeguard-peers; see docs/performance.md). See
@@ -17,12 +17,13 @@
 #   --keep DIR     generate the manifests into DIR and leave them there (reused when already there)
 #   --jar JAR      the quarkus-run.jar to time (default target/quarkus-app/quarkus-run.jar): compare builds
 #   --cases LIST   which cases, comma-separated: one, many, namespace (default all three)
+#   --java HOME    the JDK to run (default: one of the release the image runs, see scripts/lib/image-java.sh)
 #   -- OPTIONS     measure only `java OPTIONS -jar JAR` (e.g. -- -XX:+UseSerialGC), no launcher, no peers
 # Builds the jar first if it is missing (./mvnw -q package -DskipTests). Uses hyperfine when installed
 # (apt-get install -y hyperfine), else bash timing; /usr/bin/time for the RSS.
 set -euo pipefail
 
-RUNS=5 OBJECTS=10000 KEEP="" CUSTOM=0 JAVA_OPTS=() JAR="" CASES="one,many,namespace"
+RUNS=5 OBJECTS=10000 KEEP="" CUSTOM=0 JAVA_OPTS=() JAR="" CASES="one,many,namespace" JDK=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) RUNS="$2"; shift 2 ;;
@@ -30,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     --keep) KEEP="$2"; shift 2 ;;
     --jar) JAR="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
     --cases) CASES="$2"; shift 2 ;;
+    --java) JDK="$2"; shift 2 ;;
     --) shift; CUSTOM=1; JAVA_OPTS=("$@"); break ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
@@ -44,6 +46,8 @@ if [[ -z "$JAR" ]]; then
     ./mvnw -q package -DskipTests
   fi
 fi
+. scripts/lib/image-java.sh
+use_image_java "$JDK"
 
 if [[ -n "$KEEP" ]]; then
   WORK="$KEEP"; mkdir -p "$WORK"
@@ -200,9 +204,9 @@ measure "options: (JVM defaults)" java -jar "$JAR" check
 measure "options: -XX:TieredStopAtLevel=1" java -XX:TieredStopAtLevel=1 -jar "$JAR" check
 launcher="$(dirname "$JAR")/safeguard"
 if [[ -x "$launcher" ]]; then
-  rm -f "$(dirname "$JAR")/safeguard-check.jsa"
-  "$launcher" --version >/dev/null # makes its AppCDS archive, as its first run anywhere does
-  measure "the launcher: $launcher check (C1, serial GC, AppCDS)" "$launcher" check
+  rm -f "$(dirname "$JAR")/safeguard-check.$(archive_kind)"
+  "$launcher" --version >/dev/null # makes its class-data archive, as its first run anywhere does
+  measure "the launcher: $launcher check (C1, serial GC, $(archive_kind) class-data archive)" "$launcher" check
 else
   echo "*** no launcher beside $JAR (an older build?): not measured"
 fi

@@ -8,6 +8,7 @@
 #   --seconds N   length of each measured wrk run (default 20; a 10 s warm-up comes first)
 #   --starts N    cold starts timed to readiness (default 3); the last one serves the load runs
 #   --app DIR     the quarkus-app directory to run (default target/quarkus-app): compare builds
+#   --java HOME   the JDK to run (default: one of the release the image runs, see scripts/lib/image-java.sh)
 #   --launcher    start through DIR/safeguard (as the image does) instead of java -jar; makes its class-data
 #                 archives first when they are missing (the image build does)
 #   -- OPTIONS    JVM options instead of the chart's (default: helm/kube-safeguard/values.yaml javaToolOptions with
@@ -18,13 +19,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_RUN=20 STARTS=3 APP=target/quarkus-app LAUNCHER=0 CUSTOM=0 JVM=()
+SECONDS_RUN=20 STARTS=3 APP=target/quarkus-app LAUNCHER=0 CUSTOM=0 JVM=() JDK=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECONDS_RUN="$2"; shift 2 ;;
     --starts) STARTS="$2"; shift 2 ;;
     --app) APP="$2"; shift 2 ;;
     --launcher) LAUNCHER=1; shift ;;
+    --java) JDK="$2"; shift 2 ;;
     --) shift; CUSTOM=1; JVM=("$@"); break ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
@@ -41,8 +43,11 @@ done
 if [[ ! -f "$APP/quarkus-run.jar" ]]; then
   ./mvnw -B -q package -DskipTests
 fi
+. scripts/lib/image-java.sh
+use_image_java "$JDK"
 # The image makes its class-data archives at build time: without them the launcher's start is not the image's.
-if [[ $LAUNCHER == 1 && ! -f "$APP/safeguard-serve.jsa" ]]; then
+serve_archive="$APP/safeguard-serve.$(archive_kind)"
+if [[ $LAUNCHER == 1 && ( ! -f "$serve_archive" || -n "$(find "$APP" -name '*.jar' -newer "$serve_archive")" ) ]]; then
   echo "making the launcher's class-data archives first, as the image build does ($APP/safeguard cds-archives)"
   "$APP/safeguard" cds-archives >/dev/null
 fi

@@ -6,6 +6,7 @@ import io.smallrye.certs.Format;
 import io.smallrye.certs.PemCertificateFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 /**
@@ -33,7 +34,14 @@ public final class SelfSignedTls {
      * points safeguard.tls.cert / safeguard.tls.key at it (as system properties, read by the TLS config).
      */
     public static Path generate() throws Exception {
-        Path directory = Files.createTempDirectory("kube-safeguard-tls");
+        PemCertificateFiles pem = generateInto(Files.createTempDirectory("kube-safeguard-tls"));
+        System.setProperty("safeguard.tls.cert", pem.certFile().toString());
+        System.setProperty("safeguard.tls.key", pem.keyFile().toString());
+        System.setProperty(GENERATED_PROPERTY, pem.certFile().toString());
+        return pem.certFile();
+    }
+
+    private static PemCertificateFiles generateInto(Path directory) throws Exception {
         var files = new CertificateGenerator(directory, true).generate(new CertificateRequest()
                 .withName("webhook")
                 .withCN("localhost")
@@ -41,10 +49,23 @@ public final class SelfSignedTls {
                 .withSubjectAlternativeName("IP:127.0.0.1")
                 .withDuration(Duration.ofDays(30))
                 .withFormat(Format.PEM));
-        PemCertificateFiles pem = (PemCertificateFiles) files.get(0);
-        System.setProperty("safeguard.tls.cert", pem.certFile().toString());
-        System.setProperty("safeguard.tls.key", pem.keyFile().toString());
-        System.setProperty(GENERATED_PROPERTY, pem.certFile().toString());
-        return pem.certFile();
+        return (PemCertificateFiles) files.get(0);
+    }
+
+    /**
+     * Writes a self-signed certificate and its key to DIRECTORY/tls.crt and DIRECTORY/tls.key, in a JVM of its own.
+     * The launcher's training start of {@code serve} runs with them, as a cluster runs with a mounted certificate:
+     * were the training start to generate its own, the class-data archive would hold the generator's classes
+     * (BouncyCastle's, thousands) and every start would load them, about 14 MiB of resident memory for nothing.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: java -cp quarkus-run.jar " + SelfSignedTls.class.getName() + " DIRECTORY");
+            System.exit(2);
+        }
+        Path directory = Files.createDirectories(Path.of(args[0]));
+        PemCertificateFiles pem = generateInto(directory);
+        Files.move(pem.certFile(), directory.resolve("tls.crt"), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(pem.keyFile(), directory.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING);
     }
 }
