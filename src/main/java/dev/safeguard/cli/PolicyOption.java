@@ -1,13 +1,9 @@
 package dev.safeguard.cli;
 
-import dev.safeguard.rules.CompiledRule;
 import dev.safeguard.rules.Policy;
 import dev.safeguard.rules.PolicyLoader;
-import dev.safeguard.rules.RuleCompiler;
 import dev.safeguard.rules.RuleLoadException;
-import dev.safeguard.rules.RuleLoader;
 import java.nio.file.Path;
-import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,8 +19,8 @@ final class PolicyOption {
 
     /** Compiles the pack and applies the policy file; a bad rule or policy is a RuleLoadException (exit 2). */
     Policy load() throws RuleLoadException {
-        RuleLoader loader = new RuleLoader(new RuleCompiler());
-        List<CompiledRule> pack = loader.loadBuiltInPack();
-        return file == null ? Policy.builtIn(pack) : new PolicyLoader(loader, pack).load(file);
+        BuiltInPack.Loaded builtIn = BuiltInPack.take();
+        return file == null ? Policy.builtIn(builtIn.pack())
+                : new PolicyLoader(builtIn.loader(), builtIn.pack()).load(file);
     }
 }

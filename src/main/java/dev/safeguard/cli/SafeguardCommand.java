@@ -4,7 +4,10 @@ import dev.safeguard.rules.Action;
 import dev.safeguard.rules.RuleLoadException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,10 +16,26 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = SafeguardCommand.Version.class,
         description = "Kubernetes safeguard rules: the admission webhook (serve) and the same rules on manifests.",
-        subcommands = {CheckCommand.class, ReadinessCommand.class, RulesCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run without a command, or with 'serve', to start the admission webhook; with 'audit', the "
                 + "background audit of what runs in the cluster."})
 public final class SafeguardCommand implements Runnable {
+
+    /**
+     * The commands, by the names their {@code @Command} annotations give them, in the order usage lists them. Picocli
+     * reads a command's annotations by reflection when it is added, about 100 ms for all of them at a cold start: a
+     * run that names one command gets only that one ({@link #commandLine}).
+     */
+    static final Map<String, Class<?>> COMMANDS = commands();
+
+    private static Map<String, Class<?>> commands() {
+        Map<String, Class<?>> commands = new LinkedHashMap<>();
+        commands.put("check", CheckCommand.class);
+        commands.put("readiness", ReadinessCommand.class);
+        commands.put("rules", RulesCommand.class);
+        commands.put("export", ExportCommand.class);
+        commands.put("help", CommandLine.HelpCommand.class);
+        return Collections.unmodifiableMap(commands);
+    }
 
     /** Exit codes shared by every command. */
     public static final int OK = 0;
@@ -42,8 +61,11 @@ public final class SafeguardCommand implements Runnable {
         return stdin;
     }
 
-    /** Runs the command line and returns the process exit code. */
+    /** Runs the command line of this process and returns its exit code. */
     public static int run(String... args) {
+        if (args.length > 0 && COMMANDS.containsKey(args[0]) && !"help".equals(args[0])) {
+            BuiltInPack.preload(); // every command compiles the pack: overlap that with parsing the command line
+        }
         return run(System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
@@ -53,7 +75,7 @@ public final class SafeguardCommand implements Runnable {
 
     /** As {@link #run(PrintWriter, PrintWriter, String...)}, with {@code -} reading {@code stdin}. */
     public static int run(InputStream stdin, PrintWriter out, PrintWriter err, String... args) {
-        CommandLine commandLine = new CommandLine(new SafeguardCommand(stdin));
+        CommandLine commandLine = commandLine(stdin, args);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
@@ -78,6 +100,22 @@ public final class SafeguardCommand implements Runnable {
         out.flush();
         err.flush();
         return exit;
+    }
+
+    /**
+     * The command line for {@code args}, before anything is configured (picocli hands settings down only to the
+     * commands already added): only the command {@code args} names, or all of them where a run may show or need
+     * them all (no command, {@code help}, an option, a name that is not a command, which picocli then reports).
+     */
+    static CommandLine commandLine(InputStream stdin, String... args) {
+        CommandLine commandLine = new CommandLine(new SafeguardCommand(stdin));
+        String named = args.length > 0 ? args[0] : "";
+        if (COMMANDS.containsKey(named) && !"help".equals(named)) {
+            commandLine.addSubcommand(named, COMMANDS.get(named));
+        } else {
+            COMMANDS.forEach(commandLine::addSubcommand);
+        }
+        return commandLine;
     }
 
     /** The packaged version, or "development build" when run from classes. */

@@ -514,7 +514,28 @@ class CheckCommandTest {
         Cli.Run run = run("--help");
 
         assertThat(run.exit()).isZero();
-        assertThat(run.out()).contains("check").contains("rules").contains("export");
+        assertThat(run.out()).contains("check").contains("readiness").contains("rules").contains("export")
+                .contains("help");
+    }
+
+    @Test
+    void aRunNamingOneCommandBuildsOnlyThatOneAndAnyOtherRunBuildsThemAll() {
+        // The names the command line is built by are the ones the commands' annotations give them.
+        SafeguardCommand.COMMANDS.forEach((name, type) -> assertThat(new picocli.CommandLine(type).getCommandName())
+                .as("@Command name of %s", type.getSimpleName()).isEqualTo(name));
+        assertThat(SafeguardCommand.commandLine(System.in, "check", "x.yaml").getSubcommands()).containsOnlyKeys("check");
+        for (String[] args : List.of(new String[0], new String[] {"help", "check"}, new String[] {"--help"},
+                new String[] {"nope"})) {
+            assertThat(SafeguardCommand.commandLine(System.in, args).getSubcommands()).as("%s", List.of(args))
+                    .containsOnlyKeys(SafeguardCommand.COMMANDS.keySet());
+        }
+
+        Cli.Run help = run("help", "check");
+        assertThat(help.exit()).isZero();
+        assertThat(help.out()).contains("Usage: safeguard check");
+        Cli.Run unknown = run("chekc", "x.yaml");
+        assertThat(unknown.exit()).isEqualTo(SafeguardCommand.BAD_INPUT);
+        assertThat(unknown.err()).contains("chekc");
     }
 
     /** What `kubectl get deployment,replicaset,pod -o yaml` prints for one violating Deployment: a List. */
