@@ -6,7 +6,6 @@ import dev.safeguard.rules.RuleLoadException;
 import dev.safeguard.rules.RuleLoader;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -28,34 +27,13 @@ final class BuiltInPack {
 
     /** Starts loading the pack on a thread of its own, for the next {@link #take} of this process. */
     static void preload() {
-        CompletableFuture<Loaded> loading = CompletableFuture.supplyAsync(() -> {
-            try {
-                return load();
-            } catch (RuleLoadException e) {
-                throw new CompletionException(e);
-            }
-        }, task -> {
-            Thread thread = new Thread(task, "safeguard-pack-loader");
-            thread.setDaemon(true);
-            thread.start();
-        });
-        PRELOADED.set(loading);
+        PRELOADED.set(Loading.start("safeguard-pack-loader", BuiltInPack::load));
     }
 
     /** The preloaded pack (once), else one loaded now; a broken pack is the same RuleLoadException either way. */
     static Loaded take() throws RuleLoadException {
         CompletableFuture<Loaded> preloaded = PRELOADED.getAndSet(null);
-        if (preloaded == null) {
-            return load();
-        }
-        try {
-            return preloaded.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuleLoadException problem) {
-                throw problem;
-            }
-            throw e;
-        }
+        return preloaded == null ? load() : Loading.join(preloaded);
     }
 
     private static Loaded load() throws RuleLoadException {

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -108,30 +107,20 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // Compiling the rules is most of a short run: do it while the manifests are read.
-        CompletableFuture<Policy> loading = CompletableFuture.supplyAsync(() -> {
-            try {
-                return policyOption.load();
-            } catch (RuleLoadException e) {
-                throw new CompletionException(e);
-            }
-        }, task -> {
-            Thread thread = new Thread(task, "safeguard-policy-loader");
-            thread.setDaemon(true);
-            thread.start();
-        });
+        CompletableFuture<Policy> loading = Loading.start("safeguard-policy-loader", policyOption::load);
         ManifestReader.Bundle bundle;
         Policy policy;
         if (cluster) {
-            policy = policy(loading); // the policy says which kinds to read
+            policy = Loading.join(loading); // the policy says which kinds to read
             bundle = new ClusterReader(blankToNull(context), blankToNull(namespace)).read(policy);
         } else {
             try {
                 bundle = new ManifestReader(blankToNull(namespace), parent.stdin(), stdinName).read(paths);
             } catch (ManifestException e) {
-                policy(loading); // a bad policy is reported first, whatever the manifests
+                Loading.join(loading); // a bad policy is reported first, whatever the manifests
                 throw e;
             }
-            policy = policy(loading);
+            policy = Loading.join(loading);
         }
         CheckReport report = check(policy, bundle, engine);
 
@@ -160,17 +149,6 @@ final class CheckCommand implements Callable<Integer> {
         }
         out.flush();
         return report.failed() ? SafeguardCommand.VIOLATIONS : SafeguardCommand.OK;
-    }
-
-    private static Policy policy(CompletableFuture<Policy> loading) throws RuleLoadException {
-        try {
-            return loading.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuleLoadException problem) {
-                throw problem;
-            }
-            throw e;
-        }
     }
 
     /** Decides every object, on every core; results keep the order of the input. */
