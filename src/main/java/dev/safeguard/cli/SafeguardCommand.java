@@ -63,7 +63,7 @@ public final class SafeguardCommand implements Runnable {
 
     /** Runs the command line of this process and returns its exit code. */
     public static int run(String... args) {
-        if (args.length > 0 && COMMANDS.containsKey(args[0]) && !"help".equals(args[0])) {
+        if (oneCommand(args) != null) {
             BuiltInPack.preload(); // every command compiles the pack: overlap that with parsing the command line
         }
         return run(System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
@@ -109,13 +109,18 @@ public final class SafeguardCommand implements Runnable {
      */
     static CommandLine commandLine(InputStream stdin, String... args) {
         CommandLine commandLine = new CommandLine(new SafeguardCommand(stdin));
-        String named = args.length > 0 ? args[0] : "";
-        if (COMMANDS.containsKey(named) && !"help".equals(named)) {
+        String named = oneCommand(args);
+        if (named != null) {
             commandLine.addSubcommand(named, COMMANDS.get(named));
         } else {
             COMMANDS.forEach(commandLine::addSubcommand);
         }
         return commandLine;
+    }
+
+    /** The one command {@code args} runs ({@code help} shows others, so it is none), or null. */
+    private static String oneCommand(String... args) {
+        return args.length > 0 && COMMANDS.containsKey(args[0]) && !"help".equals(args[0]) ? args[0] : null;
     }
 
     /** The packaged version, or "development build" when run from classes. */
